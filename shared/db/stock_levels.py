@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Uuid, bindparam, delete, select, text
+from sqlalchemy import Uuid, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
@@ -128,14 +128,12 @@ def rebuild_levels(session: Session) -> int:
     """Throw the cache away and recompute it from the whole ledger; returns its size."""
     session.execute(delete(t.StockLevel))
     select_sql = _LEVELS_SQL.format(count_filter="1=1", doc_filter="1=1", movement_filter="1=1")
-    now = "CURRENT_TIMESTAMP"
-    session.execute(
-        text(
-            "INSERT INTO stock_levels (store_id, product_id, qty_milli, updated_at) "
-            f"SELECT store_id, product_id, qty_milli, {now} FROM ({select_sql}) levels"
-        )
+    insert_sql = (
+        "INSERT INTO stock_levels (store_id, product_id, qty_milli, updated_at) "
+        "SELECT store_id, product_id, qty_milli, CURRENT_TIMESTAMP FROM (%s) levels"
     )
-    return int(session.scalar(select(text("count(*)")).select_from(t.StockLevel)) or 0)
+    session.execute(text(insert_sql % select_sql))  # constant SQL, no user input
+    return int(session.scalar(select(func.count()).select_from(t.StockLevel)) or 0)
 
 
 def cached_levels(session: Session) -> dict[StockPair, int]:

@@ -47,7 +47,8 @@ def first_confirmations(movements: Iterable[Movement]) -> dict[str, uuid.UUID]:
 
 
 def counts_toward_stock(movement: Movement, winners: Mapping[str, uuid.UUID]) -> bool:
-    return movement.invoice_key is None or winners.get(movement.invoice_key) == movement.order_key[2]
+    key = movement.invoice_key
+    return key is None or winners.get(key) == movement.order_key[2]
 
 
 def stock_levels(

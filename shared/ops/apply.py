@@ -87,7 +87,7 @@ def apply_operations(
     by_entity: dict[str, list[Operation]] = defaultdict(list)
     for op in fresh:
         by_entity[op.entity].append(op)
-    for entity, entity_ops in by_entity.items():
+    for entity_ops in by_entity.values():
         spec = specs[entity_ops[0].op_id]
         if spec.kind is OpKind.UPSERT:
             _merge_records(session, spec, entity_ops)
@@ -112,7 +112,9 @@ def _merge_records(session: Session, spec: EntitySpec, ops: list[Operation]) -> 
     ids = list({op.entity_id for op in ops})
     stored: dict[uuid.UUID, dict[str, str]] = {}
     for part in chunks(ids):
-        rows = session.execute(select(table.c.id, table.c.field_versions).where(table.c.id.in_(part)))
+        rows = session.execute(
+            select(table.c.id, table.c.field_versions).where(table.c.id.in_(part))
+        )
         stored.update({row.id: dict(row.field_versions or {}) for row in rows})
 
     changed: dict[uuid.UUID, dict[str, Any]] = {}

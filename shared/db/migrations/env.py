@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from shared.db.base import Base
 from shared.db import tables  # noqa: F401 - registers the tables on Base.metadata
+from shared.db.base import Base
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,0 +1,43 @@
+"""``minimarket demo``: migrate the embedded database, seed it and say what is there."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from central.demo import DEMO_STORES, seed_demo
+from central.runtime import open_central
+from shared.db.migrate import upgrade
+from shared.services.stock import below_minimum, stock_snapshot
+
+
+def run_demo() -> None:
+    console = Console()
+    central = open_central(require_schema=False)
+    upgrade(central.engine)
+    password = central.settings.cli_password
+    with central.transaction() as (session, recorder):
+        summary = seed_demo(
+            session, recorder, admin_password=password.get_secret_value() if password else None
+        )
+        from central.identity import find_store
+
+        stores = [find_store(session, code) for code, _name in DEMO_STORES]
+        snapshots = [
+            (stock_snapshot(session, store), len(below_minimum(session, store))) for store in stores
+        ]
+    console.print(f"[bold]Minimarket central[/] — base de datos: {central.url}")
+    if summary.created:
+        console.print("Datos de demostración creados.")
+        if summary.admin_password and not password:
+            console.print(f"Usuario [bold]admin[/], contraseña [bold]{summary.admin_password}[/]"
+                          " (se muestra solo esta vez)")
+    table = Table("Sucursal", "Productos", "Unidades en stock", "Bajo mínimo",
+                  title="Resumen")
+    for snapshot, short in snapshots:
+        items = snapshot["items"]
+        table.add_row(snapshot["store"], str(len(items)),
+                      str(sum(item["quantity"] for item in items)), str(short))
+    console.print(table)
+    console.print(f"{summary.stores} sucursales, {summary.products} productos, "
+                  f"{summary.movements} movimientos de stock.")

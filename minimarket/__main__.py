@@ -1,0 +1,3 @@
+from minimarket.cli import run
+
+run()

@@ -1,0 +1,30 @@
+"""The ``minimarket`` command: the composition root that mounts every part's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from central.cli import app as central_app
+from central.cli import cli_errors
+
+app = typer.Typer(
+    help="Minimarket: inventario offline-first para cadenas de minimercados.",
+    no_args_is_help=True, add_completion=False,
+)
+app.add_typer(central_app, name="central")
+
+
+@app.command()
+@cli_errors
+def demo() -> None:
+    """Embedded default: central on SQLite with demo data; prints what is there."""
+    from central.demo_command import run_demo
+
+    run_demo()
+
+
+def run() -> None:
+    from shared.logging import configure_logging
+
+    configure_logging("WARNING", json=True)
+    app()
