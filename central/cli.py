@@ -18,7 +18,8 @@ import typer
 from shared.domain.errors import MinimarketError
 
 app = typer.Typer(
-    help="HQ services and administration.", no_args_is_help=True, add_completion=False
+    help="HQ services and administration.", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_show_locals=False
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,6 +171,33 @@ def revoke_device(device_id: str, db: DbOption = None) -> None:
     with central.transaction() as (session, _recorder):
         devices.revoke_device(session, device_id)
     typer.echo(f"device {device_id} revoked")
+
+
+@app.command("rebuild-stock")
+@cli_errors
+def rebuild_stock(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare the cache with the ledger.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Rebuild the stock-level cache from the ledger (or, with --check, verify it)."""
+    from central.runtime import open_central
+    from shared.db.stock_levels import cached_levels, compute_levels, rebuild_levels
+
+    central = open_central(db)
+    with central.transaction() as (session, _recorder):
+        if check:
+            ledger = {pair: qty for pair, qty in compute_levels(session).items()}
+            cache = cached_levels(session)
+            differing = {pair for pair in set(ledger) | set(cache)
+                         if ledger.get(pair, 0) != cache.get(pair, 0)}
+            if differing:
+                raise fail(f"the cache differs from the ledger in {len(differing)} levels")
+            typer.echo(f"the cache matches the ledger ({len(ledger)} levels)")
+            return
+        size = rebuild_levels(session)
+    typer.echo(f"stock cache rebuilt from the ledger: {size} levels")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from shared.services.stock import below_minimum, stock_snapshot
 
 
 def run_demo() -> None:
-    console = Console()
+    console = Console(soft_wrap=True)
     central = open_central(require_schema=False)
     upgrade(central.engine)
     password = central.settings.cli_password
@@ -32,12 +32,14 @@ def run_demo() -> None:
         if summary.admin_password and not password:
             console.print(f"Usuario [bold]admin[/], contraseña [bold]{summary.admin_password}[/]"
                           " (se muestra solo esta vez)")
-    table = Table("Sucursal", "Productos", "Unidades en stock", "Bajo mínimo",
+    table = Table("Sucursal", "Productos", "Con stock", "Sin stock", "Bajo mínimo",
                   title="Resumen")
     for snapshot, short in snapshots:
         items = snapshot["items"]
-        table.add_row(snapshot["store"], str(len(items)),
-                      str(sum(item["quantity"] for item in items)), str(short))
+        in_stock = sum(1 for item in items if item["quantity"] > 0)
+        table.add_row(snapshot["store"], str(len(items)), str(in_stock),
+                      str(len(items) - in_stock), str(short))
     console.print(table)
     console.print(f"{summary.stores} sucursales, {summary.products} productos, "
                   f"{summary.movements} movimientos de stock.")
+    console.print("Probá: [bold]minimarket central stock --store S1[/]")

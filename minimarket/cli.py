@@ -10,6 +10,7 @@ from central.cli import cli_errors
 app = typer.Typer(
     help="Minimarket: inventario offline-first para cadenas de minimercados.",
     no_args_is_help=True, add_completion=False,
+    pretty_exceptions_show_locals=False,
 )
 app.add_typer(central_app, name="central")
 

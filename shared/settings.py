@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     data_dir: Path = Field(Path("data"), validation_alias="MINIMARKET_DATA_DIR")
     store_passphrase: SecretStr | None = Field(None, validation_alias="MINIMARKET_STORE_PASSPHRASE")
+    # The password of a user created from the command line, so scripts need no prompt.
+    cli_password: SecretStr | None = Field(None, validation_alias="MINIMARKET_PASSWORD")
 
     _dev_jwt_secret: str | None = PrivateAttr(None)
 

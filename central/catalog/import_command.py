@@ -24,7 +24,7 @@ def _count_lines(path: Path) -> int:
 
 def run_import(path: Path, *, decimal: DecimalMode, mapping: list[str], db: str | None) -> int:
     """Import ``path``; print the report on stderr; return the number of bad rows."""
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     if not path.is_file():
         raise CsvFormatError(f"no such file: {path}")
     fields = parse_mapping(mapping)
