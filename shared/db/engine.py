@@ -77,7 +77,22 @@ def create_async_db_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    options = driver_url.query.get("options")
+    if isinstance(options, str):
+        # libpq's  options=-csearch_path=x  becomes asyncpg's server_settings.
+        driver_url = driver_url.difference_update_query(["options"])
+        kwargs.setdefault("connect_args", {})["server_settings"] = _libpq_settings(options)
     return create_async_engine(driver_url, **kwargs)
+
+
+def _libpq_settings(options: str) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for part in options.replace("-c ", "-c").split():
+        name, sep, value = part.removeprefix("-c").partition("=")
+        if not part.startswith("-c") or not sep:
+            raise ConfigError(f"unsupported PostgreSQL option {part!r} (only -cNAME=VALUE)")
+        settings[name] = value
+    return settings
 
 
 def _quiet_sqlcipher(dbapi_connection: Any, _record: Any) -> None:

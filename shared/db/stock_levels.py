@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Uuid, bindparam, delete, func, select, text
+from sqlalchemy import Uuid, bindparam, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
@@ -118,7 +118,7 @@ def refresh_levels(
             )
             if rows:
                 session.execute(
-                    t.StockLevel.__table__.insert(),
+                    insert(t.StockLevel),
                     [{"store_id": r.store_id, "product_id": r.product_id,
                       "qty_milli": int(r.qty_milli)} for r in rows],
                 )

@@ -34,7 +34,8 @@ def stock_snapshot(session: Session, store: t.Store) -> dict[str, Any]:
     ).all()
     items: dict[str, int] = {}
     for sku, qty in rows:
-        items[sku] = items.get(sku, 0) + (qty or 0)
+        if sku is not None:  # visible_products excludes it; this tells the type checker
+            items[sku] = items.get(sku, 0) + (qty or 0)
     return {
         "store": store.code,
         "items": [{"sku": sku, "quantity": milli_to_quantity(items[sku])} for sku in sorted(items)],
