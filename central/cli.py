@@ -66,6 +66,44 @@ def read_password(prompt_for: str) -> str:
     return first
 
 
+HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
+RedisOption = Annotated[
+    str | None,
+    typer.Option("--redis", help="Redis URL (default: REDIS_URL; none: in-process cache)."),
+]
+
+
+@app.command()
+@cli_errors
+def up(
+    db: DbOption = None,
+    redis: RedisOption = None,
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+) -> None:
+    """Every agent in one process on one port, with production's URL paths."""
+    from central.serve import serve
+
+    serve(None, db=db, redis=redis, host=host, port=port)
+
+
+@app.command("serve")
+@cli_errors
+def serve_agent(
+    agent: Annotated[str, typer.Argument(help="deposito | negocio | ml | sync | dashboard")],
+    db: DbOption = None,
+    redis: RedisOption = None,
+    host: HostOption = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port (default: the agent's own).")
+    ] = None,
+) -> None:
+    """One agent per process, for production behind nginx."""
+    from central.serve import serve
+
+    serve(agent, db=db, redis=redis, host=host, port=port)
+
+
 @app.command()
 @cli_errors
 def migrate(db: DbOption = None) -> None:

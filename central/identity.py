@@ -6,6 +6,7 @@ or a request) owns the transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -108,3 +109,76 @@ def create_enrollment_token(
         action="enrollment_token.created", entity="store", entity_id=store.id,
     ))
     return token
+
+
+# --- sign-in and devices ---------------------------------------------------------
+
+
+def authenticate(session: Session, username: str, password: str) -> t.User:
+    """The active user with this password; one message for every failure (no user probing)."""
+    from shared.domain.errors import AuthError
+    from shared.security.passwords import verify_secret
+
+    user = session.scalars(
+        select(t.User)
+        .where(t.User.username == username.strip().lower(), t.User.deleted.is_(False))
+        .order_by(t.User.id)
+    ).first()
+    # Verify against a dummy hash when the user is unknown, so timing does not tell.
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    if not verify_secret(stored, password) or user is None or user.active is False:
+        raise AuthError("incorrect username or password")
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_secret(secrets.token_urlsafe(16))
+
+
+def enroll_device(
+    session: Session, token: str, *, name: str = "", kind: str = "pc", now: datetime | None = None,
+) -> tuple[t.Device, str, t.Store]:
+    """Trade a one-time enrollment token for a device id and a long-lived secret."""
+    from sqlalchemy import update
+
+    from shared.domain.errors import AuthError
+
+    moment = now or datetime.now(UTC)
+    if kind not in ("pc", "edge"):
+        raise ValidationError("a device is a 'pc' or an 'edge'")
+    device_id = new_id()
+    claimed = session.execute(
+        update(t.EnrollmentToken)
+        .where(t.EnrollmentToken.token_hash == token_digest(token))
+        .where(t.EnrollmentToken.used_at.is_(None))
+        .where(t.EnrollmentToken.expires_at > moment)
+        .values(used_at=moment, device_id=device_id)
+        .returning(t.EnrollmentToken.store_id)
+    ).first()
+    if claimed is None:  # unknown, used or expired: one answer for all
+        raise AuthError("invalid, used or expired enrollment token")
+    store = session.get(t.Store, claimed.store_id)
+    if store is None:
+        raise AuthError("the token's store no longer exists")
+    secret = secrets.token_urlsafe(32)
+    device = t.Device(id=device_id, store_id=store.id, name=name[:200], kind=kind,
+                      secret_hash=hash_secret(secret), enrolled_at=moment)
+    session.add(device)
+    session.add(t.AuditEvent(id=new_id(), at=moment, device_id=device_id, store_id=store.id,
+                             action="device.enrolled", entity="device", entity_id=device_id))
+    session.flush()
+    return device, secret, store
+
+
+def authenticate_device(session: Session, device_id: uuid.UUID, secret: str) -> t.Device:
+    from shared.domain.errors import AuthError
+    from shared.security.passwords import verify_secret
+
+    device = session.get(t.Device, device_id)
+    stored = device.secret_hash if device is not None and device.secret_hash else _dummy_hash()
+    if not verify_secret(stored, secret) or device is None:
+        raise AuthError("unknown device or wrong secret")
+    if device.revoked_at is not None:
+        raise AuthError("device revoked")
+    return device

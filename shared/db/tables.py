@@ -316,3 +316,21 @@ class ReplicaMeta(Base):
     __tablename__ = "replica_meta"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class MlModel(Base):
+    """A trained model in HQ's registry (the ONNX file travels as an attachment)."""
+
+    __tablename__ = "ml_models"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))  # training | ready | failed | active
+    progress_pct: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    trained_from: Mapped[date | None]
+    trained_to: Mapped[date | None]
+    metrics: Mapped[dict[str, Any] | None]
+    onnx_sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)

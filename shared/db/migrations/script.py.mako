@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db.base
+from sqlalchemy import Text  # noqa: F401 - autogenerate writes Text() for JSONB
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -1,0 +1,76 @@
+"""Running the synchronous use cases from async endpoints.
+
+Use cases are plain functions over a ``Session`` (ARCHITECTURE.md "Running modes");
+here they run inside ``AsyncSession.run_sync`` on asyncpg or aiosqlite, one transaction
+per call. Writes get a :class:`Recorder` stamped with central's device and the caller.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from shared.db.engine import create_async_db_engine, create_db_engine
+from shared.ops.recorder import Recorder, Replica, load_replica
+
+T = TypeVar("T")
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_db_engine(url)
+        self._replica: Replica | None = None
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def replica(self, session: Session) -> Replica:
+        # One clock per process; the device id is the database's own (central's).
+        if self._replica is None:
+            self._replica = load_replica(session)
+        return self._replica
+
+    async def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        async with AsyncSession(self.engine) as session, session.begin():
+            return await session.run_sync(lambda sync: function(sync, *args, **kwargs))
+
+    async def write(
+        self, user_id: uuid.UUID | None, function: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """``function(session, recorder, ...)`` in one transaction; committed on return."""
+
+        def run(sync: Session) -> T:
+            recorder = Recorder(sync, self.replica(sync), user_id=user_id)
+            return function(sync, recorder, *args, **kwargs)
+
+        async with AsyncSession(self.engine) as session, session.begin():
+            return await session.run_sync(run)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def migrate_sync(url: str) -> None:
+    """Bring the schema up to date (the embedded default does it at start-up)."""
+    from shared.db.migrate import upgrade
+
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()

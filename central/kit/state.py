@@ -1,0 +1,40 @@
+"""What every request of a central process shares: settings, database, cache."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from central.kit.cache import Cache
+from central.kit.database import Database
+from shared.db import tables as t
+from shared.settings import Settings
+
+REVOCATION_CACHE_SECONDS = 5.0
+
+
+@dataclass
+class CentralState:
+    settings: Settings
+    database: Database
+    cache: Cache
+    agents: tuple[str, ...]
+    _revoked: dict[uuid.UUID, tuple[float, bool]] = field(default_factory=dict)
+
+    async def device_revoked(self, device_id: uuid.UUID) -> bool:
+        """Checked on every device request; remembered a few seconds per process."""
+        cached = self._revoked.get(device_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < REVOCATION_CACHE_SECONDS:
+            return cached[1]
+
+        def lookup(session: Session) -> bool:
+            device = session.get(t.Device, device_id)
+            return device is None or device.revoked_at is not None
+
+        revoked = await self.database.read(lookup)
+        self._revoked[device_id] = (now, revoked)
+        return revoked

@@ -1,0 +1,43 @@
+"""Sync agent (8004): device enrollment; the protocol is mounted here by the sync issue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from central import identity
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+class EnrollIn(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    name: str = Field("", max_length=200)
+    kind: Literal["pc", "edge"] = "pc"
+
+
+class EnrollOut(BaseModel):
+    device_id: uuid.UUID
+    device_secret: str
+    store: str
+
+
+@router.post("/enroll", response_model=EnrollOut)
+async def enroll(request: Request, body: EnrollIn) -> EnrollOut:
+    """Trade a one-time enrollment token for a device id and its secret (shown once)."""
+
+    def run(session, _recorder):  # type: ignore[no-untyped-def]
+        device, secret, store = identity.enroll_device(
+            session, body.token, name=body.name, kind=body.kind
+        )
+        return EnrollOut(device_id=device.id, device_secret=secret, store=store.code or "")
+
+    result: EnrollOut = await request.app.state.central.database.write(None, run)
+    return result
+
+
+def routers() -> list[APIRouter]:
+    return [router]
