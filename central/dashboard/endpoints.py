@@ -6,16 +6,17 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel
 
 from central import identity
-from central.kit.auth import current_principal
+from central.kit.auth import current_principal, require
 from central.kit.metrics import LOGIN_ATTEMPTS
 from shared.db import tables as t
 from shared.domain.enums import Role
 from shared.domain.errors import AuthError, MinimarketError
 from shared.domain.ids import new_id
+from shared.domain.jsonout import dumps
 from shared.security.tokens import Principal, issue_token
 
 DEVICE_TOKEN_MINUTES = 15
@@ -131,5 +132,18 @@ async def me(principal: Annotated[Principal, Depends(current_principal)]) -> Me:
     )
 
 
+dashboard = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+Viewer = Annotated[Principal, Depends(require(Role.DEPOSITO, Role.NEGOCIO, Role.ML_SERVICE))]
+
+
+@dashboard.get("/overview")
+async def overview(request: Request, _principal: Viewer) -> Response:
+    """KPIs per store for the business day (Buenos Aires): sales, intakes, critical stock."""
+    from central.dashboard.overview import overview as compute
+
+    data = await request.app.state.central.database.read(compute)
+    return Response(dumps(data), media_type="application/json")
+
+
 def routers() -> list[APIRouter]:
-    return [auth]
+    return [auth, dashboard]
