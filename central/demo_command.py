@@ -11,7 +11,7 @@ from shared.db.migrate import upgrade
 from shared.services.stock import below_minimum, stock_snapshot
 
 
-def run_demo() -> None:
+def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
     console = Console(soft_wrap=True)
     central = open_central(require_schema=False)
     upgrade(central.engine)
@@ -43,3 +43,13 @@ def run_demo() -> None:
     console.print(f"{summary.stores} sucursales, {summary.products} productos, "
                   f"{summary.movements} movimientos de stock.")
     console.print("Probá: [bold]minimarket central stock --store S1[/]")
+    if not serve:
+        return
+    base = f"http://{host}:{port}"
+    console.print(f"\nCentral escuchando en [bold]{base}[/] (Ctrl+C para salir)")
+    console.print(f"  API y documentación: {base}/docs")
+    console.print(f"  Estado:              {base}/health")
+    console.print(f"  Métricas:            {base}/metrics")
+    from central.serve import serve as run_server
+
+    run_server(None, db=None, redis=None, host=host, port=port, quiet=True)

@@ -11,12 +11,13 @@ from shared.settings import Settings
 
 
 def serve(
-    agent: str | None, *, db: str | None, redis: str | None, host: str, port: int | None
+    agent: str | None, *, db: str | None, redis: str | None, host: str, port: int | None,
+    quiet: bool = False,
 ) -> None:
     settings = Settings.load()
     if agent is not None and agent not in AGENTS:
         raise ConfigError(f"unknown agent {agent!r} (agents: {', '.join(AGENTS)})")
-    configure_logging(settings.log_level, json=True)
+    configure_logging("WARNING" if quiet else settings.log_level, json=True)
     app = create_app(
         AGENTS if agent is None else (agent,), settings=settings, db_url=db, redis_url=redis
     )

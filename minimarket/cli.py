@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from central.cli import app as central_app
@@ -17,11 +19,17 @@ app.add_typer(central_app, name="central")
 
 @app.command()
 @cli_errors
-def demo() -> None:
-    """Embedded default: central on SQLite with demo data; prints what is there."""
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start central after seeding.")
+    ] = True,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Embedded default: central on SQLite with demo data, every agent on one port."""
     from central.demo_command import run_demo
 
-    run_demo()
+    run_demo(serve=serve, host=host, port=port)
 
 
 def run() -> None:

@@ -166,7 +166,7 @@ def test_production_mode_without_secrets_refuses_to_start(mm):
 
 
 def test_rebuild_stock_matches_the_ledger(mm):
-    assert mm("demo").code == 0
+    assert mm("demo", "--no-serve").code == 0
     check = mm("central", "rebuild-stock", "--check")
     assert check.code == 0 and "matches" in check.stdout
     assert mm("central", "rebuild-stock").code == 0
@@ -174,7 +174,7 @@ def test_rebuild_stock_matches_the_ledger(mm):
 
 def test_demo_is_idempotent_and_shows_a_generated_password_once(mm, tmp_path):
     no_password = {"MINIMARKET_PASSWORD": None}
-    first = mm("demo", env=no_password)
+    first = mm("demo", "--no-serve", env=no_password)
     assert first.code == 0, first.stderr
     assert "S1" in first.stdout and "S2" in first.stdout
     password = first.stdout.split("contraseña ")[1].split()[0]
@@ -183,7 +183,7 @@ def test_demo_is_idempotent_and_shows_a_generated_password_once(mm, tmp_path):
     from shared.security.passwords import verify_secret
 
     assert verify_secret(stored, password)
-    second = mm("demo", env=no_password)
+    second = mm("demo", "--no-serve", env=no_password)
     assert second.code == 0 and "contraseña" not in second.stdout
     assert db.execute("select count(*) from products").fetchone() == (24,)
 

@@ -79,3 +79,24 @@ def test_one_process_mounts_every_agent(served):
     docs = httpx.get(f"{base}/docs").text
     assert "cdn" not in docs.lower() and "/static-offline-docs/swagger-ui-bundle.js" in docs
     assert httpx.get(f"{base}/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_demo_seeds_and_serves_on_the_embedded_default(tmp_path):
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "MINIMARKET_DATA_DIR": str(tmp_path),
+           "MINIMARKET_PASSWORD": "demo-contraseña"}
+    process = subprocess.Popen([sys.executable, "-m", "minimarket", "demo", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=tmp_path)
+    try:
+        health = wait_until_up(f"http://127.0.0.1:{port}/health", process).json()
+        assert health["database"]["backend"] == "sqlite" and health["cache"]["backend"] == "memory"
+        token = httpx.post(f"http://127.0.0.1:{port}/api/auth/token",
+                           data={"username": "admin", "password": "demo-contraseña"}).json()
+        stock = httpx.get(f"http://127.0.0.1:{port}/api/deposito/stock", params={"store": "S1"},
+                          headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+        assert stock["store"] == "S1" and len(stock["items"]) == 24
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert (tmp_path / "central.db").exists()
