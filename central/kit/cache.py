@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any, Protocol
 
+from central.kit.metrics import CACHE_REQUESTS
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -47,7 +48,9 @@ class MemoryCache:
     async def get(self, namespace: str, key: str) -> Any | None:
         entry = self._values.get(self._key(namespace, key))
         if entry is None or entry[0] < time.monotonic():
+            CACHE_REQUESTS.labels("miss").inc()
             return None
+        CACHE_REQUESTS.labels("hit").inc()
         return entry[1]
 
     async def set(
