@@ -47,7 +47,7 @@ async def list_models(
     request: Request,
     _principal: Reader,
     name: Annotated[str | None, Query(max_length=80)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ModelPage:
     """The registry: every trained model version, newest first."""

@@ -41,3 +41,10 @@ def test_bad_form_input_is_a_422_naming_the_field(client):
 def test_unknown_paths_are_json_404(client):
     response = client.get("/api/nowhere")
     assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+def test_values_the_database_refuses_are_422_not_500(client, token_for):
+    response = client.get("/api/deposito/stock", params={"store": "a\x00b"},
+                          headers=token_for("admin"))
+    assert response.status_code in (404, 422)  # SQLite stores NUL; PostgreSQL refuses it
+    assert response.status_code != 500
