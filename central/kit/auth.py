@@ -40,6 +40,7 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
             raise Forbidden(f"role {principal.role.value} may not do this")
         return principal
 
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined] - read by the role matrix test
     return dependency
 
 
