@@ -30,7 +30,7 @@ test: setup
 lint: setup
 	cd "$(ROOT)" && "$(VENV)/bin/ruff" check .
 
-# Placeholder until the benchmarks exist: runs each script in turn, stops at the first failure.
+# Runs every benchmarks/bench_*.py in turn (see benchmarks/README.md); stops at the first failure.
 bench: setup
 	@cd "$(ROOT)" && shopt -s nullglob; \
 	scripts=(benchmarks/bench_*.py); \
