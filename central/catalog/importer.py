@@ -113,7 +113,7 @@ class _Importer:
             # Named by its CUIT until someone names it (CONTRACTS.md).
             self.recorder.upsert("supplier", supplier_id, {
                 "cuit": cuit, "name": cuit, "provisional": False, "archived": False,
-            })
+            }, creates=True)
             self.catalog.suppliers[cuit] = supplier_id
             self.report.suppliers_created += 1
         return supplier_id
@@ -148,10 +148,11 @@ class _Importer:
             changes = {k: v for k, v in wanted.items() if existing[1].get(k) != v}
         touched = bool(changes)
         if changes:
-            self.recorder.upsert("product", product_id, changes)
+            self.recorder.upsert("product", product_id, changes, creates=existing is None)
         for code in row.eans:
             if code not in self.catalog.barcodes:
-                self.recorder.upsert("barcode", new_id(), {"code": code, "product_id": product_id})
+                self.recorder.upsert("barcode", new_id(), {"code": code, "product_id": product_id},
+                                     creates=True)
                 self.catalog.barcodes[code] = product_id
                 touched = True
         if row.price_cents is not None and self.catalog.prices.get(product_id) != row.price_cents:

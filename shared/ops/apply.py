@@ -12,12 +12,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.db.bulk import bulk_insert
 from shared.db.stock_levels import StockPair, refresh_levels
 from shared.ops.merge import merge_fields
 from shared.ops.model import Operation, OpKind
@@ -25,6 +26,9 @@ from shared.ops.registry import MOVEMENT_SPEC, BadPayload, EntitySpec, spec_for
 
 CHUNK = 500
 _T = TypeVar("_T")
+# Core tables: bulk inserts through them skip the ORM's per-row bookkeeping.
+_OPERATIONS = cast(Table, t.OperationRow.__table__)
+_MOVEMENTS = cast(Table, t.StockMovement.__table__)
 
 
 def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
@@ -49,53 +53,68 @@ def known_op_ids(session: Session, op_ids: Sequence[uuid.UUID]) -> set[uuid.UUID
     return found
 
 
-def validate(op: Operation) -> EntitySpec:
-    """Check an operation before it is applied; raises a ValidationError with the reason."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An operation checked and converted to column values, ready to write."""
+
+    op: Operation
+    spec: EntitySpec
+    values: dict[str, Any]  # upsert: the fields to merge; append: the ledger row
+    movements: list[dict[str, Any]]  # stock movement rows the operation appends
+    creates: bool = False  # an upsert of an id this replica has just made: nothing to look up
+
+
+def prepare(op: Operation, *, creates: bool = False) -> Prepared:
+    """Check and convert an operation; raises a ValidationError naming the bad field."""
     spec = spec_for(op.entity, op.kind)
     if spec.kind is OpKind.UPSERT:
-        spec.convert(dict(op.payload))
-    else:
-        _ledger_rows(spec, op)
-    return spec
+        return Prepared(op, spec, spec.convert(dict(op.payload)), [], creates)
+    row, movements = _ledger_rows(spec, op)
+    return Prepared(op, spec, row, movements)
+
+
+def validate(op: Operation) -> EntitySpec:
+    return prepare(op).spec
 
 
 def apply_operations(
-    session: Session, ops: Iterable[Operation], *, assume_new: bool = False
+    session: Session, ops: Iterable[Operation | Prepared], *, assume_new: bool = False
 ) -> ApplyResult:
     """Log and merge ``ops``. Operations already applied here are skipped (idempotent).
 
     ``assume_new`` skips the lookup for operations this replica has just made itself.
-    Raises a ValidationError for a malformed operation before anything is written.
+    Every operation is checked before anything is written: a malformed one raises a
+    ValidationError and the batch writes nothing.
     """
     result = ApplyResult()
-    unique: dict[uuid.UUID, Operation] = {}
-    for op in ops:
-        if op.op_id in unique:
-            result.duplicates.append(op.op_id)
+    unique: dict[uuid.UUID, Operation | Prepared] = {}
+    for item in ops:
+        op_id = item.op.op_id if isinstance(item, Prepared) else item.op_id
+        if op_id in unique:
+            result.duplicates.append(op_id)
         else:
-            unique[op.op_id] = op
+            unique[op_id] = item
     if not assume_new and unique:
         for op_id in known_op_ids(session, list(unique)):
             result.duplicates.append(op_id)
             del unique[op_id]
-    fresh = sorted(unique.values(), key=lambda op: op.order_key)
-    specs = {op.op_id: validate(op) for op in fresh}
+    fresh = [item if isinstance(item, Prepared) else prepare(item) for item in unique.values()]
     if not fresh:
         return result
+    fresh.sort(key=lambda prepared: prepared.op.order_key)
 
-    session.execute(insert(t.OperationRow), [_log_row(op) for op in fresh])
-    by_entity: dict[str, list[Operation]] = defaultdict(list)
-    for op in fresh:
-        by_entity[op.entity].append(op)
+    bulk_insert(session, _OPERATIONS, [_log_row(prepared.op) for prepared in fresh])
+    by_entity: dict[str, list[Prepared]] = defaultdict(list)
+    for prepared in fresh:
+        by_entity[prepared.spec.name].append(prepared)
     for entity_ops in by_entity.values():
-        spec = specs[entity_ops[0].op_id]
-        if spec.kind is OpKind.UPSERT:
-            _merge_records(session, spec, entity_ops)
+        if entity_ops[0].spec.kind is OpKind.UPSERT:
+            _merge_records(session, entity_ops[0].spec, entity_ops)
         else:
-            _append_rows(session, spec, entity_ops, result)
+            _append_rows(session, entity_ops[0].spec, entity_ops, result)
     if result.stock_pairs:
         refresh_levels(session, result.stock_pairs, result.invoice_keys)
-    result.applied = [op.op_id for op in fresh]
+    result.applied = [prepared.op.op_id for prepared in fresh]
     return result
 
 
@@ -107,9 +126,9 @@ def _log_row(op: Operation) -> dict[str, Any]:
     }
 
 
-def _merge_records(session: Session, spec: EntitySpec, ops: list[Operation]) -> None:
+def _merge_records(session: Session, spec: EntitySpec, ops: list[Prepared]) -> None:
     table = spec.table
-    ids = list({op.entity_id for op in ops})
+    ids = list({prepared.op.entity_id for prepared in ops if not prepared.creates})
     stored: dict[uuid.UUID, dict[str, str]] = {}
     for part in chunks(ids):
         rows = session.execute(
@@ -119,18 +138,18 @@ def _merge_records(session: Session, spec: EntitySpec, ops: list[Operation]) -> 
 
     changed: dict[uuid.UUID, dict[str, Any]] = {}
     versions: dict[uuid.UUID, dict[str, str]] = {}
-    for op in ops:  # already in operation order
-        current = versions.get(op.entity_id, stored.get(op.entity_id, {}))
-        winners, versions[op.entity_id] = merge_fields(current, op.payload, op.version)
-        changed.setdefault(op.entity_id, {}).update(spec.convert(winners))
+    for prepared in ops:  # already in operation order
+        entity_id = prepared.op.entity_id
+        current = versions.get(entity_id, stored.get(entity_id, {}))
+        winners, versions[entity_id] = merge_fields(current, prepared.values, prepared.op.version)
+        changed.setdefault(entity_id, {}).update(winners)
 
+    blank = {**dict.fromkeys(spec.fields), "deleted": False}
     new_rows = [
-        {**dict.fromkeys(spec.fields), "deleted": False, **values, "id": row_id,
-         "field_versions": versions[row_id]}
+        {**blank, **values, "id": row_id, "field_versions": versions[row_id]}
         for row_id, values in changed.items() if row_id not in stored
     ]
-    if new_rows:
-        session.execute(insert(table), new_rows)
+    bulk_insert(session, table, new_rows)
     grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row_id, values in changed.items():
         if row_id in stored and values:
@@ -162,10 +181,13 @@ def _movement_row(op: Operation, movement: Any) -> dict[str, Any]:
     for required in ("store_id", "product_id", "kind", "qty_milli"):
         if row.get(required) is None:
             raise BadPayload(f"stock_movement.{required}: required")
-    return {**row, "id": uuid.UUID(str(movement["id"])), **_ledger_columns(op)}
+    full = {**row, "id": uuid.UUID(str(movement["id"])), **_ledger_columns(op)}
+    return MOVEMENT_SPEC.complete(full)
 
 
-def _ledger_rows(spec: EntitySpec, op: Operation) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _ledger_rows(
+    spec: EntitySpec, op: Operation
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The row an append operation adds, and the movements a confirmation carries."""
     payload = dict(op.payload)
     movements: list[dict[str, Any]] = []
@@ -181,25 +203,19 @@ def _ledger_rows(spec: EntitySpec, op: Operation) -> tuple[dict[str, Any], list[
     ]
     if missing:
         raise BadPayload(f"{spec.name}: missing {', '.join(missing)}")
+    spec.complete(row)
     if spec.name == "stock_movement":
         movements = [row]
     return row, movements
 
 
 def _append_rows(
-    session: Session, spec: EntitySpec, ops: list[Operation], result: ApplyResult
+    session: Session, spec: EntitySpec, ops: list[Prepared], result: ApplyResult
 ) -> None:
-    rows: list[dict[str, Any]] = []
-    movements: list[dict[str, Any]] = []
-    for op in ops:
-        row, op_movements = _ledger_rows(spec, op)
-        if spec.name != "stock_movement":
-            rows.append(row)
-        movements.extend(op_movements)
-    if rows:
-        session.execute(insert(spec.table), rows)
-    if movements:
-        session.execute(insert(t.StockMovement), movements)
+    rows = [prepared.values for prepared in ops if spec.name != "stock_movement"]
+    movements = [movement for prepared in ops for movement in prepared.movements]
+    bulk_insert(session, spec.table, rows)
+    bulk_insert(session, _MOVEMENTS, movements)
     touched = movements + (rows if spec.name == "count_entry" else [])
     result.stock_pairs |= {(row["store_id"], row["product_id"]) for row in touched}
     result.invoice_keys |= {row["invoice_key"] for row in movements if row.get("invoice_key")}

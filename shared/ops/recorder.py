@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import tables as t
 from shared.domain.ids import new_id
-from shared.ops.apply import ApplyResult, apply_operations, validate
+from shared.ops.apply import ApplyResult, Prepared, apply_operations, prepare
 from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation, OpKind
 
@@ -49,10 +49,16 @@ def load_replica(session: Session, *, device_id: uuid.UUID | None = None) -> Rep
     return Replica(uuid.UUID(stored.value), HybridLogicalClock(last=int(last)))
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def json_value(value: Any) -> Any:
     """A payload value in its wire form. Money and quantities must already be integers."""
-    if value is None or isinstance(value, bool | int | str):
+    if type(value) in _PLAIN:
         return value
+    if isinstance(value, Mapping):
+        return {str(key): item if type(item) in _PLAIN else json_value(item)
+                for key, item in value.items()}
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -67,8 +73,8 @@ def json_value(value: Any) -> Any:
         raise TypeError("store money in cents and quantities in thousandths (integers)")
     if isinstance(value, list | tuple):
         return [json_value(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, bool | int | str):  # subclasses (IntEnum was handled above)
+        return value
     raise TypeError(f"cannot put {type(value).__name__} in an operation payload")
 
 
@@ -79,31 +85,35 @@ class Recorder:
         self.session = session
         self.replica = replica
         self.user_id = user_id
-        self._pending: list[Operation] | None = None
+        self._pending: list[Prepared] | None = None
         self.last_result = ApplyResult()
 
     def _make(
         self, kind: OpKind, entity: str, entity_id: uuid.UUID, payload: Mapping[str, Any],
-        store_id: uuid.UUID | None,
+        store_id: uuid.UUID | None, creates: bool = False,
     ) -> Operation:
         op = Operation(
             op_id=new_id(), hlc=self.replica.clock.now(), device_id=self.replica.device_id,
             user_id=self.user_id, kind=kind, entity=entity, entity_id=entity_id,
             store_id=store_id, payload=json_value(payload),
         )
+        prepared = prepare(op, creates=creates)  # a bad write fails at the call that made it
         if self._pending is not None:
-            validate(op)  # fail at the call that made it, not at the end of the batch
-            self._pending.append(op)
+            self._pending.append(prepared)
         else:
-            self.last_result = apply_operations(self.session, [op], assume_new=True)
+            self.last_result = apply_operations(self.session, [prepared], assume_new=True)
         return op
 
     def upsert(
         self, entity: str, entity_id: uuid.UUID, changes: Mapping[str, Any],
-        *, store_id: uuid.UUID | None = None,
+        *, store_id: uuid.UUID | None = None, creates: bool = False,
     ) -> Operation:
-        """Set fields of a mutable record (creating it if new)."""
-        return self._make(OpKind.UPSERT, entity, entity_id, changes, store_id)
+        """Set fields of a mutable record (creating it if new).
+
+        ``creates`` promises that ``entity_id`` was just made with ``new_id()`` here, so
+        no stored row can exist: the write skips looking for one.
+        """
+        return self._make(OpKind.UPSERT, entity, entity_id, changes, store_id, creates)
 
     def delete(
         self, entity: str, entity_id: uuid.UUID, *, store_id: uuid.UUID | None = None
@@ -118,7 +128,7 @@ class Recorder:
         return self._make(OpKind.APPEND, entity, row_id or new_id(), row, store_id)
 
     @contextmanager
-    def batch(self) -> Iterator[list[Operation]]:
+    def batch(self) -> Iterator[list[Prepared]]:
         """Collect operations and apply them together on exit (bulk writes, imports)."""
         if self._pending is not None:
             yield self._pending

@@ -78,6 +78,16 @@ class EntitySpec:
     table: Table
     #: payload field -> converter; the fields an operation may carry
     fields: dict[str, Converter]
+    #: column -> its default, for filling a ledger row to the full column set
+    defaults: dict[str, Callable[[], Any]]
+
+    def complete(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Every column present (bulk inserts need one shape), defaults where unset."""
+        for column in self.table.columns:
+            if row.get(column.name) is None:
+                default = self.defaults.get(column.name)
+                row[column.name] = default() if default is not None else None
+        return row
 
     def convert(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Column values from a JSON payload; a clear error names the bad field."""
@@ -96,6 +106,12 @@ class EntitySpec:
 _OP_COLUMNS = {"id", "op_id", "hlc", "device_id", "user_id", "field_versions"}
 
 
+def _default_maker(default: Any) -> Callable[[], Any]:
+    if getattr(default, "is_callable", False):
+        return lambda: default.arg(None)  # SQLAlchemy wraps callables to take a context
+    return lambda: default.arg
+
+
 def _spec(name: str, kind: OpKind, model: type[t.Base]) -> EntitySpec:
     table = model.__table__
     assert isinstance(table, Table)
@@ -104,7 +120,9 @@ def _spec(name: str, kind: OpKind, model: type[t.Base]) -> EntitySpec:
         for column in table.columns
         if column.name not in _OP_COLUMNS
     }
-    return EntitySpec(name, kind, table, fields)
+    defaults = {column.name: _default_maker(column.default) for column in table.columns
+                if column.default is not None}
+    return EntitySpec(name, kind, table, fields, defaults)
 
 
 RECORDS: dict[str, type[t.Base]] = {
