@@ -125,8 +125,15 @@ def refresh_levels(
 
 
 def rebuild_levels(session: Session) -> int:
-    """Throw the cache away and recompute it from the whole ledger; returns its size."""
-    session.execute(delete(t.StockLevel))
+    """Throw the cache away and recompute it from the whole ledger; returns its size.
+
+    On PostgreSQL the old rows go with TRUNCATE (a DELETE would leave every row dead
+    until vacuumed, slowing each later rebuild); readers wait until the commit.
+    """
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("TRUNCATE stock_levels"))
+    else:
+        session.execute(delete(t.StockLevel))
     select_sql = _LEVELS_SQL.format(count_filter="1=1", doc_filter="1=1", movement_filter="1=1")
     insert_sql = (
         "INSERT INTO stock_levels (store_id, product_id, qty_milli, updated_at) "
