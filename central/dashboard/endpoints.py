@@ -59,10 +59,8 @@ async def token(
     """Sign in with username and password (form fields, OAuth2 password style)."""
     state = request.app.state.central
     client = request.client.host if request.client else "?"
-    attempts = await state.cache.hit(
-        f"login:{username.strip().lower()}:{client}", LOGIN_WINDOW_SECONDS
-    )
-    if attempts > LOGIN_MAX_ATTEMPTS:
+    bucket = f"login:{username.strip().lower()}:{client}"
+    if await state.cache.hits(bucket) >= LOGIN_MAX_ATTEMPTS:  # failures only count
         LOGIN_ATTEMPTS.labels("limited").inc()
         raise TooManyAttempts("too many sign-in attempts; wait a few minutes")
 
@@ -95,6 +93,7 @@ async def token(
         principal = await state.database.read(sign_in)
     except AuthError:
         LOGIN_ATTEMPTS.labels("failed").inc()
+        await state.cache.hit(bucket, LOGIN_WINDOW_SECONDS)
         raise
     LOGIN_ATTEMPTS.labels("ok").inc()
     ttl = timedelta(minutes=state.settings.jwt_expire_minutes)

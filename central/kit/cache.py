@@ -12,7 +12,6 @@ import json
 import time
 from typing import Any, Protocol
 
-from central.kit.metrics import CACHE_REQUESTS
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -28,6 +27,7 @@ class Cache(Protocol):
     ) -> None: ...
     async def invalidate(self, namespace: str) -> None: ...
     async def hit(self, bucket: str, window_seconds: int) -> int: ...
+    async def hits(self, bucket: str) -> int: ...
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 
@@ -40,7 +40,7 @@ class MemoryCache:
     def __init__(self) -> None:
         self._values: dict[str, tuple[float, Any]] = {}
         self._versions: dict[str, int] = {}
-        self._counters: dict[str, tuple[float, int]] = {}
+        self._counters: dict[str, tuple[float, int, int]] = {}  # started, window, count
 
     def _key(self, namespace: str, key: str) -> str:
         return f"{namespace}:{self._versions.get(namespace, 0)}:{key}"
@@ -48,9 +48,7 @@ class MemoryCache:
     async def get(self, namespace: str, key: str) -> Any | None:
         entry = self._values.get(self._key(namespace, key))
         if entry is None or entry[0] < time.monotonic():
-            CACHE_REQUESTS.labels("miss").inc()
             return None
-        CACHE_REQUESTS.labels("hit").inc()
         return entry[1]
 
     async def set(
@@ -64,12 +62,16 @@ class MemoryCache:
         self._versions[namespace] = self._versions.get(namespace, 0) + 1
 
     async def hit(self, bucket: str, window_seconds: int) -> int:
-        now = time.monotonic()
-        started, count = self._counters.get(bucket, (now, 0))
-        if now - started >= window_seconds:
-            started, count = now, 0
-        self._counters[bucket] = (started, count + 1)
-        return count + 1
+        count = await self.hits(bucket) + 1
+        started = self._counters.get(bucket, (time.monotonic(), window_seconds, 0))[0]
+        if count == 1:
+            started = time.monotonic()
+        self._counters[bucket] = (started, window_seconds, count)
+        return count
+
+    async def hits(self, bucket: str) -> int:
+        started, window, count = self._counters.get(bucket, (0.0, 0, 0))
+        return count if time.monotonic() - started < window else 0
 
     async def ping(self) -> bool:
         return True
@@ -130,6 +132,13 @@ class RedisCache:
         except Exception as error:
             self._down(error)
             return await self._local_limits.hit(bucket, window_seconds)
+
+    async def hits(self, bucket: str) -> int:
+        try:
+            return int(await self._redis.get(f"mm:rl:{bucket}") or 0)
+        except Exception as error:
+            self._down(error)
+            return await self._local_limits.hits(bucket)
 
     async def ping(self) -> bool:
         try:

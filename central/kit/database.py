@@ -8,7 +8,7 @@ per call. Writes get a :class:`Recorder` stamped with central's device and the c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from shared.db.engine import create_async_db_engine, create_db_engine
+from shared.ops.model import Operation
 from shared.ops.recorder import Recorder, Replica, load_replica
 
 T = TypeVar("T")
@@ -26,6 +27,8 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_async_db_engine(url)
         self._replica: Replica | None = None
+        #: called with the operations of each committed write (cache invalidation)
+        self.after_commit: Callable[[Sequence[Operation]], Awaitable[None]] | None = None
 
     @property
     def backend(self) -> str:
@@ -46,12 +49,19 @@ class Database:
     ) -> T:
         """``function(session, recorder, ...)`` in one transaction; committed on return."""
 
+        made: list[Operation] = []
+
         def run(sync: Session) -> T:
             recorder = Recorder(sync, self.replica(sync), user_id=user_id)
-            return function(sync, recorder, *args, **kwargs)
+            result = function(sync, recorder, *args, **kwargs)
+            made.extend(recorder.made)
+            return result
 
         async with AsyncSession(self.engine) as session, session.begin():
-            return await session.run_sync(run)
+            result = await session.run_sync(run)
+        if made and self.after_commit is not None:
+            await self.after_commit(made)  # only after the commit: a reader could re-cache
+        return result
 
     async def ping(self) -> bool:
         try:

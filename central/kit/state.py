@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from central.kit.cache import Cache
 from central.kit.database import Database
+from central.kit.invalidation import CATALOG_ENTITIES, stale_namespaces
 from shared.db import tables as t
+from shared.ops.model import Operation
 from shared.settings import Settings
 
 REVOCATION_CACHE_SECONDS = 5.0
@@ -23,6 +26,21 @@ class CentralState:
     cache: Cache
     agents: tuple[str, ...]
     _revoked: dict[uuid.UUID, tuple[float, bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.database.after_commit = self.invalidate_after
+
+    async def invalidate_after(self, ops: Sequence[Operation]) -> None:
+        """Drop the cached reads that committed operations made stale."""
+        from sqlalchemy import select
+
+        def store_ids(session: Session) -> list[uuid.UUID]:
+            return list(session.scalars(select(t.Store.id)))
+
+        needs_stores = any(op.entity in CATALOG_ENTITIES for op in ops)
+        stores = await self.database.read(store_ids) if needs_stores else []
+        for namespace in stale_namespaces(ops, stores):
+            await self.cache.invalidate(namespace)
 
     async def device_revoked(self, device_id: uuid.UUID) -> bool:
         """Checked on every device request; remembered a few seconds per process."""

@@ -87,6 +87,7 @@ class Recorder:
         self.user_id = user_id
         self._pending: list[Prepared] | None = None
         self.last_result = ApplyResult()
+        self.made: list[Operation] = []  # every operation of this unit of work, in order
 
     def _make(
         self, kind: OpKind, entity: str, entity_id: uuid.UUID, payload: Mapping[str, Any],
@@ -98,6 +99,7 @@ class Recorder:
             store_id=store_id, payload=json_value(payload),
         )
         prepared = prepare(op, creates=creates)  # a bad write fails at the call that made it
+        self.made.append(op)
         if self._pending is not None:
             self._pending.append(prepared)
         else:
