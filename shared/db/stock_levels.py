@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import Uuid, bindparam, delete, func, insert, select, text
+from sqlalchemy import Table, Uuid, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
@@ -101,27 +102,73 @@ def pairs_for_documents(session: Session, invoice_keys: Iterable[str]) -> set[St
 def refresh_levels(
     session: Session, pairs: Iterable[StockPair], invoice_keys: Iterable[str] = ()
 ) -> None:
-    """Recompute the cached level of ``pairs`` and of every pair holding these documents."""
-    wanted = set(pairs) | pairs_for_documents(session, invoice_keys)
+    """Recompute the cached level of ``pairs`` and of every pair holding these documents.
+
+    Cache rows are created once and then only updated, never deleted and re-inserted,
+    so that on PostgreSQL a row lock can make concurrent refreshes of one pair take
+    turns (see :func:`_lock_pairs`).
+    """
+    wanted = sorted(set(pairs) | pairs_for_documents(session, invoice_keys))
+    if not wanted:
+        return
+    _ensure_rows(session, wanted)
+    if session.connection().dialect.name == "postgresql":
+        _lock_pairs(session, wanted)
     by_store: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for store_id, product_id in wanted:
         by_store[store_id].append(product_id)
     statement = _typed(_levels_statement(True))
+    table = cast(Table, t.StockLevel.__table__)
+    write = (
+        update(table)
+        .where(table.c.store_id == bindparam("b_store"))
+        .where(table.c.product_id == bindparam("b_product"))
+        .values(qty_milli=bindparam("b_qty"), updated_at=func.now())
+    )
     for store_id, product_ids in by_store.items():
         for start in range(0, len(product_ids), 500):
             part = product_ids[start : start + 500]
-            rows = session.execute(statement, {"store_id": store_id, "product_ids": part}).all()
-            session.execute(
-                delete(t.StockLevel)
-                .where(t.StockLevel.store_id == store_id)
-                .where(t.StockLevel.product_id.in_(part))
-            )
-            if rows:
-                session.execute(
-                    insert(t.StockLevel),
-                    [{"store_id": r.store_id, "product_id": r.product_id,
-                      "qty_milli": int(r.qty_milli)} for r in rows],
-                )
+            levels = {row.product_id: int(row.qty_milli) for row in
+                      session.execute(statement, {"store_id": store_id, "product_ids": part})}
+            session.connection().execute(write, [
+                {"b_store": store_id, "b_product": product_id,
+                 "b_qty": levels.get(product_id, 0)}
+                for product_id in part
+            ])
+
+
+def _ensure_rows(session: Session, pairs: list[StockPair]) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.connection().dialect.name
+    for start in range(0, len(pairs), 500):
+        part = pairs[start : start + 500]
+        rows = [{"store_id": s, "product_id": p, "qty_milli": 0} for s, p in part]
+        if dialect == "postgresql":
+            session.execute(postgresql.insert(t.StockLevel).values(rows).on_conflict_do_nothing())
+        else:
+            session.execute(sqlite.insert(t.StockLevel).values(rows).on_conflict_do_nothing())
+
+
+def _lock_pairs(session: Session, pairs: list[StockPair]) -> None:
+    """Make concurrent refreshes of one pair take turns (PostgreSQL, READ COMMITTED).
+
+    Two transactions recording sales of one product would each compute the level
+    without the other's uncommitted movement, and the last to write would lose one.
+    Locking the pair's cache row first makes the second wait for the first to commit;
+    its level query, a new statement, then sees that movement. Pairs are locked in one
+    order, so two refreshes cannot deadlock each other.
+    """
+    from sqlalchemy import tuple_
+
+    for start in range(0, len(pairs), 500):
+        part = pairs[start : start + 500]
+        session.execute(
+            select(t.StockLevel.store_id)
+            .where(tuple_(t.StockLevel.store_id, t.StockLevel.product_id).in_(part))
+            .order_by(t.StockLevel.store_id, t.StockLevel.product_id)
+            .with_for_update()
+        ).all()
 
 
 def rebuild_levels(session: Session) -> int:

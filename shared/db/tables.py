@@ -287,11 +287,26 @@ class OperationRow(Base):
     store_id: Mapped[uuid.UUID | None]
     payload: Mapped[dict[str, Any]]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: on a sync server: the order operations are served to pulls, assigned after commit
+    seq: Mapped[int | None] = mapped_column(unique=True)
 
     __table_args__ = (
         Index("ix_operations_order", "hlc", "device_id", "op_id"),
         Index("ix_operations_entity", "entity", "entity_id"),
+        Index("ix_operations_store_seq", "store_id", "seq"),
     )
+
+
+class OutboxEntry(Base):
+    """On a sync client: the state of each operation this replica made, until accepted."""
+
+    __tablename__ = "outbox"
+    op_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | accepted | refused
+    code: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):
