@@ -32,6 +32,7 @@ class Pusher:
 
     store_id: uuid.UUID
     device_id: uuid.UUID | None
+    credential_id: uuid.UUID | None = None  # the enrolled device holding the credential
 
 
 @dataclass

@@ -40,4 +40,7 @@ async def enroll(request: Request, body: EnrollIn) -> EnrollOut:
 
 
 def routers() -> list[APIRouter]:
-    return [router]
+    from central.sync.host import device_pusher, sync_host
+    from sync.transport_server import sync_router
+
+    return [router, sync_router(prefix="/api/sync", pusher=device_pusher, host=sync_host)]

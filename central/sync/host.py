@@ -1,0 +1,77 @@
+"""Central as a sync server: the device credential, transactions, clock and hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from central.kit.auth import require
+from central.kit.state import CentralState
+from shared.db import tables as t
+from shared.domain.enums import Role
+from shared.domain.errors import Forbidden
+from shared.ops.hlc import HybridLogicalClock
+from shared.ops.model import Operation
+from shared.ops.recorder import Replica
+from shared.security.tokens import Principal
+from sync.server import Pusher
+
+T = TypeVar("T")
+
+
+async def device_pusher(
+    request: Request, principal: Annotated[Principal, Depends(require(Role.DEVICE))]
+) -> Pusher:
+    """Only enrolled devices sync; a PC pushes its own operations, an edge its store's."""
+    if principal.role is not Role.DEVICE or principal.store_id is None:
+        raise Forbidden("only enrolled devices sync")
+    state: CentralState = request.app.state.central
+
+    def kind(session: Session) -> str:
+        device = session.get(t.Device, principal.subject)
+        return device.kind if device is not None else "pc"
+
+    device_kind = await state.database.read(kind)
+    return Pusher(principal.store_id, None if device_kind == "edge" else principal.subject,
+                  credential_id=principal.subject)
+
+
+class CentralSyncHost:
+    def __init__(self, state: CentralState, replica: Replica) -> None:
+        self.state = state
+        self.replica = replica
+
+    async def transact(self, function: Callable[[Session], T]) -> T:
+        return await self.state.database.read(function)
+
+    def clock(self) -> HybridLogicalClock:
+        return self.replica.clock
+
+    async def heartbeat(self, caller: Pusher, beat: dict[str, Any]) -> None:
+        device_id = caller.credential_id
+
+        def record(session: Session) -> None:
+            if device_id is None:
+                return
+            device = session.get(t.Device, device_id)
+            if device is not None:
+                device.last_seen_at = datetime.now(UTC)
+                device.app_version = str(beat.get("app_version") or "")[:40] or None
+                device.last_heartbeat = beat
+
+        await self.state.database.read(record)
+
+    async def applied(self, ops: Sequence[Operation]) -> None:
+        await self.state.invalidate_after(ops)
+
+
+async def sync_host(request: Request) -> CentralSyncHost:
+    state: CentralState = request.app.state.central
+    replica = await state.database.read(state.database.replica)
+    return CentralSyncHost(state, replica)
+
+

@@ -1,0 +1,106 @@
+"""The protocol over HTTP: a FastAPI router factory for a sync server (central or edge).
+
+The host application supplies two dependencies: one yielding the calling device
+(``Pusher``), one yielding a :class:`SyncHost` (transactions, the server's clock, and
+hooks for heartbeats and applied operations). Everything else — message shapes,
+version negotiation, per-operation refusals, sequencing before pulls — lives here.
+"""
+
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Protocol, TypeVar
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from sqlalchemy.orm import Session
+
+from shared.ops.hlc import HybridLogicalClock
+from shared.ops.model import Operation
+from sync.protocol import (
+    MAX_PULL_OPS,
+    PROTOCOL_HEADER,
+    SUPPORTED_VERSIONS,
+    Hello,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefusedOp,
+)
+from sync.server import Pusher, PushOutcome, pull, push, sequence_pending
+
+T = TypeVar("T")
+
+
+class SyncHost(Protocol):
+    """What a server application provides to the protocol."""
+
+    async def transact(self, function: Callable[[Session], T]) -> T: ...
+    def clock(self) -> HybridLogicalClock: ...
+    async def heartbeat(self, caller: Pusher, beat: dict[str, Any]) -> None: ...
+    async def applied(self, ops: Sequence[Operation]) -> None: ...
+
+
+def _check_version(version: str | None) -> None:
+    if version is not None and (not version.isdigit() or int(version) not in SUPPORTED_VERSIONS):
+        raise HTTPException(426, detail={"message": "unsupported protocol version",
+                                          "versions": list(SUPPORTED_VERSIONS)})
+
+
+def sync_router(
+    *,
+    prefix: str,
+    pusher: Callable[..., Awaitable[Pusher]],
+    host: Callable[..., SyncHost],
+) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=["sync"])
+    Caller = Annotated[Pusher, Depends(pusher)]
+    Host = Annotated[SyncHost, Depends(host)]
+    Version = Annotated[str | None, Header(alias=PROTOCOL_HEADER)]
+
+    @router.get("/hello", response_model=Hello)
+    async def hello() -> Hello:
+        return Hello(versions=list(SUPPORTED_VERSIONS), server_time_ms=time.time_ns() // 10**6)
+
+    @router.post("/push", response_model=PushResponse)
+    async def push_batch(
+        caller: Caller, server: Host, body: PushRequest, version: Version = None
+    ) -> PushResponse:
+        """Apply a batch: each operation accepted, acknowledged again, or refused with why."""
+        _check_version(version)
+        server_clock = server.clock()
+
+        def run(session: Session) -> PushOutcome:
+            return push(session, caller, body.ops, server_clock)
+
+        outcome: PushOutcome = await server.transact(run)
+        await server.transact(sequence_pending)
+        await server.heartbeat(caller, body.heartbeat.model_dump())
+        if outcome.accepted:
+            accepted = {str(op_id) for op_id in outcome.accepted}
+            await server.applied([Operation.from_wire(raw) for raw in body.ops
+                                  if isinstance(raw, dict) and str(raw.get("op_id")) in accepted])
+        return PushResponse(
+            accepted=[str(op_id) for op_id in outcome.accepted],
+            duplicates=[str(op_id) for op_id in outcome.duplicates],
+            refused=[RefusedOp(op_id=op_id, code=refusal.code.value, reason=refusal.reason)
+                     for op_id, refusal in outcome.refused],
+            server_hlc=server_clock.now(), server_time_ms=time.time_ns() // 10**6,
+        )
+
+    @router.get("/pull", response_model=PullResponse)
+    async def pull_page(
+        caller: Caller,
+        server: Host,
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_OPS)] = MAX_PULL_OPS,
+        version: Version = None,
+    ) -> PullResponse:
+        """The caller's scope after its cursor, in sequence order."""
+        _check_version(version)
+        while await server.transact(sequence_pending):
+            pass
+        page = await server.transact(lambda session: pull(session, caller.store_id, after, limit))
+        return PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
+                            server_hlc=server.clock().now())
+
+    return router
