@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
@@ -26,14 +26,17 @@ from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation, OpKind
 
 DEVICE_ID_KEY = "device_id"
+ROLE_KEY = "sync_role"  # "client" on a store PC or an edge; absent on central
 
 
 @dataclass
 class Replica:
-    """Who this database is: its device id and its clock."""
+    """Who this database is: its device id, its clock, and whether it keeps an outbox."""
 
     device_id: uuid.UUID
     clock: HybridLogicalClock
+    #: a sync client (store PC, edge toward central) queues its own operations to push
+    keeps_outbox: bool = False
 
 
 def load_replica(session: Session, *, device_id: uuid.UUID | None = None) -> Replica:
@@ -46,7 +49,9 @@ def load_replica(session: Session, *, device_id: uuid.UUID | None = None) -> Rep
     elif device_id is not None and stored.value != str(device_id):
         stored.value = str(device_id)
     last = session.scalar(select(func.max(t.OperationRow.hlc))) or 0
-    return Replica(uuid.UUID(stored.value), HybridLogicalClock(last=int(last)))
+    role = session.get(t.ReplicaMeta, ROLE_KEY)
+    return Replica(uuid.UUID(stored.value), HybridLogicalClock(last=int(last)),
+                   keeps_outbox=role is not None and role.value == "client")
 
 
 _PLAIN = (str, int, bool, type(None))
@@ -104,6 +109,7 @@ class Recorder:
             self._pending.append(prepared)
         else:
             self.last_result = apply_operations(self.session, [prepared], assume_new=True)
+            self._queue([op])
         return op
 
     def upsert(
@@ -129,6 +135,15 @@ class Recorder:
         """Append a ledger row; its id is made here unless given."""
         return self._make(OpKind.APPEND, entity, row_id or new_id(), row, store_id)
 
+    def _queue(self, ops: list[Operation]) -> None:
+        """On a sync client, the same transaction puts its own operations in the outbox."""
+        if self.replica.keeps_outbox and ops:
+            from shared.db.bulk import bulk_insert
+
+            bulk_insert(self.session, cast(Table, t.OutboxEntry.__table__),
+                        [{"op_id": op.op_id, "status": "pending", "code": None, "reason": None,
+                          "attempts": 0, "updated_at": datetime.now(UTC)} for op in ops])
+
     @contextmanager
     def batch(self) -> Iterator[list[Prepared]]:
         """Collect operations and apply them together on exit (bulk writes, imports)."""
@@ -140,5 +155,6 @@ class Recorder:
             yield self._pending
             pending, self._pending = self._pending, None
             self.last_result = apply_operations(self.session, pending, assume_new=True)
+            self._queue([prepared.op for prepared in pending])
         finally:
             self._pending = None

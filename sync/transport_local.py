@@ -1,0 +1,47 @@
+"""An in-process transport: a client talking to a server database directly (tests, tools).
+
+It runs the same server functions the HTTP router runs, with the same transactions:
+push in one, sequencing in its own, pull in another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from sqlalchemy.orm import Session
+
+from shared.ops.hlc import HybridLogicalClock
+from sync.protocol import PullResponse, PushRequest, PushResponse, RefusedOp
+from sync.server import Pusher, pull, push, sequence_pending
+
+
+class LocalTransport:
+    def __init__(self, transaction: Callable[[], AbstractContextManager[Session]],
+                 pusher: Pusher, clock: HybridLogicalClock) -> None:
+        self.transaction = transaction
+        self.pusher = pusher
+        self.clock = clock
+
+    def push(self, request: PushRequest) -> PushResponse:
+        with self.transaction() as session:
+            outcome = push(session, self.pusher, request.ops, self.clock)
+        with self.transaction() as session:
+            sequence_pending(session)
+        return PushResponse(
+            accepted=[str(op_id) for op_id in outcome.accepted],
+            duplicates=[str(op_id) for op_id in outcome.duplicates],
+            refused=[RefusedOp(op_id=op_id, code=r.code.value, reason=r.reason)
+                     for op_id, r in outcome.refused],
+            server_hlc=self.clock.now(), server_time_ms=time.time_ns() // 1_000_000,
+        )
+
+    def pull(self, after: int, limit: int) -> PullResponse:
+        with self.transaction() as session:
+            while sequence_pending(session):
+                pass
+        with self.transaction() as session:
+            page = pull(session, self.pusher.store_id, after, limit)
+        return PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
+                            server_hlc=self.clock.now())
