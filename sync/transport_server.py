@@ -8,10 +8,12 @@ version negotiation, per-operation refusals, sequencing before pulls — lives h
 
 
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from shared.ops.hlc import HybridLogicalClock
@@ -46,6 +48,27 @@ def _check_version(version: str | None) -> None:
                                           "versions": list(SUPPORTED_VERSIONS)})
 
 
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+async def _read_push(request: Request) -> PushRequest:
+    raw = await request.body()
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            decompressor = zlib.decompressobj(wbits=31)
+            raw = decompressor.decompress(raw, MAX_BODY_BYTES)
+            if decompressor.unconsumed_tail:
+                raise HTTPException(413, detail="the batch is too large")
+        except zlib.error:
+            raise HTTPException(400, detail="the body is not valid gzip") from None
+    try:
+        return PushRequest.model_validate_json(raw)
+    except ValidationError as error:
+        problems = [{"field": ".".join(str(p) for p in item["loc"]) or "body",
+                     "message": item["msg"]} for item in error.errors()]
+        raise HTTPException(422, detail=problems) from None
+
+
 def sync_router(
     *,
     prefix: str,
@@ -61,12 +84,19 @@ def sync_router(
     async def hello() -> Hello:
         return Hello(versions=list(SUPPORTED_VERSIONS), server_time_ms=time.time_ns() // 10**6)
 
-    @router.post("/push", response_model=PushResponse)
+    @router.post("/push", response_model=PushResponse, openapi_extra={"requestBody": {
+        "required": True, "content": {"application/json": {
+            "schema": PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")}},
+    }})
     async def push_batch(
-        caller: Caller, server: Host, body: PushRequest, version: Version = None
+        caller: Caller, server: Host, request: Request, version: Version = None
     ) -> PushResponse:
-        """Apply a batch: each operation accepted, acknowledged again, or refused with why."""
+        """Apply a batch: each operation accepted, acknowledged again, or refused with why.
+
+        The body may be gzip-compressed (``Content-Encoding: gzip``).
+        """
         _check_version(version)
+        body = await _read_push(request)
         server_clock = server.clock()
 
         def run(session: Session) -> PushOutcome:
