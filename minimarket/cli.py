@@ -8,6 +8,7 @@ import typer
 
 from central.cli import app as central_app
 from central.cli import cli_errors
+from desktop.cli import app as store_app
 
 app = typer.Typer(
     help="Minimarket: inventario offline-first para cadenas de minimercados.",
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(central_app, name="central")
+app.add_typer(store_app, name="store")
 
 
 @app.command()

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         "development", validation_alias="MINIMARKET_ENV"
     )
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    #: Connections each central process keeps open to PostgreSQL (plus a few overflow).
+    database_pool_size: int = Field(20, ge=1, le=200, validation_alias="DATABASE_POOL_SIZE")
+    # The store PC: its machine secret (outside the data folder) and enrollment token.
+    machine_secret_path: Path = Field(
+        Path("~/.minimarket/machine.key"), validation_alias="MINIMARKET_MACHINE_SECRET"
+    )
+    enroll_token: SecretStr | None = Field(None, validation_alias="MINIMARKET_ENROLL_TOKEN")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
     jwt_secret_key: SecretStr | None = Field(None, validation_alias="JWT_SECRET_KEY")
     jwt_expire_minutes: int = Field(480, gt=0, validation_alias="JWT_EXPIRE_MINUTES")

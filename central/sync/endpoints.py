@@ -23,6 +23,7 @@ class EnrollOut(BaseModel):
     device_id: uuid.UUID
     device_secret: str
     store: str
+    store_id: uuid.UUID
 
 
 @router.post("/enroll", response_model=EnrollOut)
@@ -33,7 +34,8 @@ async def enroll(request: Request, body: EnrollIn) -> EnrollOut:
         device, secret, store = identity.enroll_device(
             session, body.token, name=body.name, kind=body.kind
         )
-        return EnrollOut(device_id=device.id, device_secret=secret, store=store.code or "")
+        return EnrollOut(device_id=device.id, device_secret=secret, store=store.code or "",
+                         store_id=store.id)
 
     result: EnrollOut = await request.app.state.central.database.write(None, run)
     return result
