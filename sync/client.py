@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.domain.errors import MinimarketError
 from shared.ops.apply import apply_operations
 from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation
@@ -37,6 +38,10 @@ LAST_SYNC_KEY = "sync_last"
 #: Server readings are trusted: a PC whose clock is behind moves forward to them.
 TRUST_SERVER_CLOCK_MS = 10 * 365 * 24 * 3600 * 1000
 MAX_PUSH_BYTES = 900_000
+
+
+class SyncStalled(MinimarketError):
+    status_code = 502
 
 
 class Transport(Protocol):
@@ -124,12 +129,17 @@ class SyncClient:
 
     def push_pending(self, report: SyncReport) -> None:
         """Push the outbox in batches until it is empty (refused ones stay, marked)."""
+        previous: set[uuid.UUID] | None = None
         while True:
             with self.transaction() as session:
                 ops = pending_operations(session)
                 counts = outbox_counts(session)
             if not ops:
                 return
+            pending = {op.op_id for op in ops}
+            if pending == previous:  # a server that answers for none of them must not hang us
+                raise SyncStalled(f"the server answered for none of {len(pending)} operations")
+            previous = pending
             for batch in _batches(ops):
                 self._push_batch(batch, counts, report)
 
