@@ -81,9 +81,12 @@ def summary(samples: Sequence[float]) -> dict[str, float]:
     return {"min": min(samples), "median": statistics.median(samples), "max": max(samples)}
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain text table, numbers right-aligned."""
-    cells = [[str(h) for h in headers], *[[_cell(v) for v in row] for row in rows]]
+def render_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], float_format: str | None = None
+) -> str:
+    """A plain text table, numbers right-aligned; ``float_format`` (``"{:,.1f}"``) for floats."""
+    cells = [[str(h) for h in headers],
+             *[[_cell(v, float_format) for v in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: Sequence[str], values: Sequence[Any] | None) -> str:
@@ -98,11 +101,13 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, float_format: str | None = None) -> str:
     if isinstance(value, bool) or value is None:
         return "-" if value is None else str(value)
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, float) and float_format is not None:
+        return float_format.format(value)
     if isinstance(value, float):
         return f"{value:,.3f}" if value < 100 else f"{value:,.0f}"
     return str(value)

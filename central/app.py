@@ -94,7 +94,10 @@ def create_app(
             url,
             embedded=url.startswith("sqlite") and config.database_url is None and db_url is None,
         )
-        state = CentralState(config, Database(url), make_cache(cache_url), tuple(agents))
+        state = CentralState(
+            config, Database(url, config.database_pool_size), make_cache(cache_url),
+            tuple(agents),
+        )
         app.state.central = state
         try:
             yield

@@ -6,6 +6,7 @@ decimals, never through float). Cached reads store that JSON text.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -111,23 +112,68 @@ async def cached_json(
     request: Request, namespace: str, key: str, load: Callable[[], Awaitable[Any]],
     ttl: int = CATALOG_TTL,
 ) -> Response:
-    """A JSON response from the cache, or from ``load`` (then cached).
+    """A JSON response from the cache, or from ``load`` (then cached)."""
+
+    async def load_text() -> str:
+        return dumps(await load())
+
+    return await cached_text(request, namespace, key, load_text, ttl)
+
+
+async def cached_text(
+    request: Request, namespace: str, key: str, load: Callable[[], Awaitable[str]],
+    ttl: int = CATALOG_TTL,
+) -> Response:
+    """A JSON response from the cache, or from ``load`` (JSON text, then cached).
 
     A write that commits while ``load`` runs bumps the namespace; the guard key written
     before loading then belongs to the old version, so the stale body is not stored.
+    Misses of one key in this process share one load, unless a write committed since
+    it started (its rows might predate the write; the caller may have made it).
     """
-    cache = central(request).cache
-    text = await cache.get(namespace, key)
+    state = central(request)
+    text = await state.cache.get(namespace, key)
     if isinstance(text, str):
         CACHE_REQUESTS.labels("hit").inc()
         return Response(text, media_type="application/json")
     CACHE_REQUESTS.labels("miss").inc()
-    guard = new_id().hex
-    await cache.set(namespace, f"guard:{key}", guard, ttl=30)
-    body = dumps(await load())
-    if await cache.get(namespace, f"guard:{key}") == guard:
-        await cache.set(namespace, key, body, ttl=ttl)
+    flight = state.loading.get((namespace, key))
+    if flight is not None and flight[0] == state.generation:
+        try:
+            return Response(await asyncio.shield(flight[1]), media_type="application/json")
+        except asyncio.CancelledError:
+            if not flight[1].cancelled():
+                raise  # this request was cancelled, not the load it waited for
+            body = await _load_and_store(state, namespace, key, load, ttl)
+            return Response(body, media_type="application/json")
+    future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    state.loading[(namespace, key)] = (state.generation, future)
+    try:
+        body = await _load_and_store(state, namespace, key, load, ttl)
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+    except Exception as error:
+        future.set_exception(error)
+        future.exception()  # marked retrieved: nobody may be waiting
+        raise
+    finally:
+        if state.loading.get((namespace, key), (0, None))[1] is future:
+            del state.loading[(namespace, key)]
+    future.set_result(body)
     return Response(body, media_type="application/json")
+
+
+async def _load_and_store(
+    state: CentralState, namespace: str, key: str, load: Callable[[], Awaitable[str]],
+    ttl: int,
+) -> str:
+    guard = new_id().hex
+    await state.cache.set(namespace, f"guard:{key}", guard, ttl=30)
+    body = await load()
+    if await state.cache.get(namespace, f"guard:{key}") == guard:
+        await state.cache.set(namespace, key, body, ttl=ttl)
+    return body
 
 
 def query_key(request: Request) -> str:

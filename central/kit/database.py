@@ -20,12 +20,18 @@ from shared.ops.model import Operation
 from shared.ops.recorder import Recorder, Replica, load_replica
 
 T = TypeVar("T")
+DEFAULT_POOL_SIZE = 20
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_db_engine(url)
+        options: dict[str, Any] = {}
+        if not url.startswith("sqlite"):
+            # Enough connections that 50 concurrent requests never wait for one or open
+            # and close overflow connections under load; a few overflow for bursts.
+            options = {"pool_size": pool_size, "max_overflow": max(2, pool_size // 4)}
+        self.engine: AsyncEngine = create_async_db_engine(url, **options)
         self._replica: Replica | None = None
         #: called with the operations of each committed write (cache invalidation)
         self.after_commit: Callable[[Sequence[Operation]], Awaitable[None]] | None = None
@@ -43,6 +49,12 @@ class Database:
     async def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         async with AsyncSession(self.engine) as session, session.begin():
             return await session.run_sync(lambda sync: function(sync, *args, **kwargs))
+
+    async def read_async(self, function: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``await function(session)`` in one read transaction, for queries whose rows
+        should never become Python objects (the database writes the JSON)."""
+        async with AsyncSession(self.engine) as session, session.begin():
+            return await function(session)
 
     async def write(
         self, user_id: uuid.UUID | None, function: Callable[..., T], *args: Any, **kwargs: Any

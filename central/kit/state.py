@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Sequence
@@ -26,12 +27,19 @@ class CentralState:
     cache: Cache
     agents: tuple[str, ...]
     _revoked: dict[uuid.UUID, tuple[float, bool]] = field(default_factory=dict)
+    #: Bumped (before any await) by every write this process commits: a cache load that
+    #: started at an older generation may predate the write, so nobody joins it.
+    generation: int = 0
+    #: The cache loads in flight, by (namespace, key): their generation and result.
+    loading: dict[tuple[str, str], tuple[int, asyncio.Future[str]]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         self.database.after_commit = self.invalidate_after
 
     async def invalidate_after(self, ops: Sequence[Operation]) -> None:
         """Drop the cached reads that committed operations made stale."""
+        self.generation += 1
         from sqlalchemy import select
 
         def store_ids(session: Session) -> list[uuid.UUID]:

@@ -16,7 +16,8 @@ from central.deposito.web import (
     Paging,
     Reader,
     Search,
-    cached_json,
+    cached_text,
+    central,
     json_response,
     read,
     stock_namespace,
@@ -26,7 +27,7 @@ from central.kit.auth import check_store
 from central.kit.metrics import CRITICAL_STOCK
 from shared.db import tables as t
 from shared.security.tokens import Principal
-from shared.services.stock import stock_snapshot
+from shared.services.stock import stock_snapshot_json
 
 router = APIRouter(prefix="/api/deposito", tags=["deposito: stock"])
 StoreCode = Annotated[str, Query(max_length=32, description="a store code")]
@@ -53,13 +54,24 @@ def _stores(session: Session, principal: Principal, code: str | None) -> list[t.
 async def snapshot(request: Request, principal: Reader, store: StoreCode) -> Response:
     """Every visible product's level in one store (the ``stock --json`` shape); cached
     per store and dropped on every movement, count or transfer of that store."""
-    store_id = await read(request, lambda session: _store(session, principal, store).id)
 
-    def load(session: Session):  # type: ignore[no-untyped-def]
-        return stock_snapshot(session, session.get(t.Store, store_id))
+    def find(session: Session) -> tuple[uuid.UUID, str]:
+        found = _store(session, principal, store)
+        return found.id, found.code
 
-    return await cached_json(request, stock_namespace(store_id), "snapshot",
-                             lambda: read(request, load), ttl=STOCK_TTL)
+    store_id, code = await read(request, find)
+    database = central(request).database
+
+    async def load() -> str:
+        if database.backend == "postgresql":
+            # Built by PostgreSQL and awaited: 5,000 items never block the event loop.
+            return await database.read_async(
+                lambda session: stock.snapshot_text(session, store_id, code))
+        return await read(
+            request, lambda session: stock_snapshot_json(session, session.get(t.Store, store_id)))
+
+    return await cached_text(request, stock_namespace(store_id), "snapshot", load,
+                             ttl=STOCK_TTL)
 
 
 @router.get("/stock/levels", response_class=Response)

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import BigInteger, String, Uuid, cast, func, literal, null, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from central.deposito import views
@@ -15,7 +16,13 @@ from central.deposito.service.lookups import product_by_id, store_codes
 from central.deposito.service.paging import Page
 from central.deposito.service.products import product_filters
 from shared.db import tables as t
-from shared.services.stock import document_winners, merged_products, store_levels
+from shared.services.stock import (
+    SNAPSHOT_SQL,
+    document_winners,
+    merged_overrides,
+    merged_products,
+    store_levels,
+)
 
 
 def _store_row(store: t.Store, level: int, minimum: int | None) -> dict[str, Any]:
@@ -149,3 +156,11 @@ def product_history(
     body = page.body(items, int(total))
     body.update({"product_id": product.id, "sku": product.sku, "merged_from": members})
     return body
+
+
+async def snapshot_text(session: AsyncSession, store_id: uuid.UUID, code: str) -> str:
+    """A store's stock snapshot as JSON text, written by PostgreSQL (the same bytes as
+    ``shared.services.stock.stock_snapshot_json``)."""
+    overrides = await session.run_sync(merged_overrides, store_id)  # "{}": one query
+    params = {"store_id": store_id, "code": code, "overrides": overrides}
+    return str((await session.execute(SNAPSHOT_SQL, params)).scalar_one())

@@ -120,3 +120,37 @@ def test_with_redis_down_reads_and_writes_still_work(make_client):
     moved(client, h, "S1", "Y1", "intake", 2)
     assert stock_of(client, h, "S1") == {"Y1": 2}
     assert client.get(f"{API}/products", headers=h).json()["total"] == 1
+
+
+def test_concurrent_misses_share_one_load_unless_a_write_committed_since(client):
+    import asyncio
+    from types import SimpleNamespace
+
+    from central.deposito.web import cached_text
+
+    state = client.app.state.central
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(central=state)))
+
+    async def scenario(write_between: bool) -> tuple[list[str], int]:
+        started, release = 0, asyncio.Event()
+
+        async def load() -> str:
+            nonlocal started
+            started += 1
+            mine = started
+            await release.wait()
+            return f'{{"load": {mine}}}'
+
+        await state.cache.invalidate("stock:test")
+        first = asyncio.create_task(cached_text(request, "stock:test", "snapshot", load))
+        await asyncio.sleep(0.01)
+        if write_between:
+            await state.invalidate_after([])  # a write committed after the load began
+        second = asyncio.create_task(cached_text(request, "stock:test", "snapshot", load))
+        await asyncio.sleep(0.01)
+        release.set()
+        bodies = [response.body.decode() for response in await asyncio.gather(first, second)]
+        return bodies, started
+
+    assert client.portal.call(scenario, False) == (['{"load": 1}', '{"load": 1}'], 1)
+    assert client.portal.call(scenario, True) == (['{"load": 1}', '{"load": 2}'], 2)
