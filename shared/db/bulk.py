@@ -1,4 +1,4 @@
-"""Bulk inserts: COPY on PostgreSQL (psycopg), executemany elsewhere.
+"""Bulk inserts: COPY on PostgreSQL (psycopg), one raw executemany on SQLite.
 
 An import or a first sync writes tens of thousands of rows; COPY moves them to
 PostgreSQL several times faster than parameterised INSERTs. Rows of one call must
@@ -24,8 +24,42 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     dialect = connection.dialect
     if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) >= COPY_THRESHOLD:
         _copy(connection.connection.driver_connection, table, rows)
+    elif dialect.name == "sqlite" and len(rows) >= COPY_THRESHOLD:
+        _executemany(connection, table, rows)
     else:
         session.execute(insert(table), list(rows))
+
+
+def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], Any]:
+    """The columns to write and the rows with Python-side defaults evaluated."""
+    columns = list(rows[0])
+    defaults = {
+        column.name: column.default for column in table.columns
+        if column.name not in rows[0] and column.default is not None
+    }
+    if not defaults:
+        return columns, rows
+    filled = ({**row, **{name: _evaluate(d) for name, d in defaults.items()}} for row in rows)
+    return columns + list(defaults), filled
+
+
+def _executemany(connection: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """The same rows SQLAlchemy would write, converted by the columns' own bind
+    processors, in one DB-API executemany (skipping per-row statement bookkeeping)."""
+    dialect = connection.dialect
+    columns, source = _with_defaults(table, rows)
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in columns]
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    # Identifiers come from the schema, values travel as parameters.
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        dialect.identifier_preparer.quote(table.name), quoted, ", ".join("?" for _ in columns))
+    parameters = [
+        tuple(row[name] if processor is None or row[name] is None else processor(row[name])
+              for name, processor in zip(columns, processors, strict=True))
+        for row in source
+    ]
+    connection.exec_driver_sql(statement, parameters)
 
 
 def _copy(raw: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
