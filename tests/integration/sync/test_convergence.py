@@ -94,9 +94,12 @@ class FaultyTransport:
 
 
 class Convergence(RuleBasedStateMachine):
+    def make_server(self):
+        return memory_engine()
+
     @initialize()
     def setup(self):
-        self.server = memory_engine()
+        self.server = self.make_server()
         self.server_clock = HybridLogicalClock()
         with Session(self.server) as session, session.begin():
             hq = Recorder(session, load_replica(session))
@@ -214,3 +217,47 @@ Convergence.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_replicas_converge = Convergence.TestCase
+
+
+class ConvergenceOnPostgres(Convergence):
+    """The same machine with central's database on PostgreSQL (a fresh schema per run)."""
+
+    database_url: str = ""
+
+    def make_server(self):
+        import psycopg
+        from sqlalchemy import make_url
+
+        from shared.db.engine import create_db_engine
+
+        self.schema = f"conv_{uuid.uuid4().hex[:12]}"
+        dsn = make_url(self.database_url).set(drivername="postgresql")
+        self.dsn = dsn.render_as_string(hide_password=False)
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{self.schema}"')
+        url = make_url(self.database_url).update_query_dict(
+            {"options": f"-csearch_path={self.schema}"})
+        engine = create_db_engine(url)
+        Base.metadata.create_all(engine)
+        return engine
+
+    def teardown(self):
+        try:
+            super().teardown()
+        finally:
+            if hasattr(self, "schema"):
+                import psycopg
+
+                self.server.dispose()
+                with psycopg.connect(self.dsn, autocommit=True) as connection:
+                    connection.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
+
+
+def test_replicas_converge_with_central_on_postgres(pg_database):
+    from hypothesis.stateful import run_state_machine_as_test
+
+    ConvergenceOnPostgres.database_url = pg_database
+    run_state_machine_as_test(ConvergenceOnPostgres, settings=settings(
+        max_examples=int(__import__("os").environ.get("MINIMARKET_CONVERGENCE_PG_EXAMPLES", "15")),
+        stateful_step_count=20, deadline=None, database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
