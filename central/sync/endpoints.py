@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from central import identity
+from central.kit.auth import require
+from shared.domain.enums import Role
+from shared.domain.jsonout import dumps
+from shared.security.tokens import Principal
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
@@ -39,6 +43,19 @@ async def enroll(request: Request, body: EnrollIn) -> EnrollOut:
 
     result: EnrollOut = await request.app.state.central.database.write(None, run)
     return result
+
+
+@router.get("/conflicts")
+async def list_conflicts(
+    request: Request,
+    _principal: Annotated[Principal, Depends(require(Role.DEPOSITO, Role.NEGOCIO))],
+    store: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    """Duplicate document confirmations and negative stock, as the ledger stands now."""
+    from central.sync.conflicts import conflicts
+
+    data = await request.app.state.central.database.read(conflicts, store)
+    return Response(dumps(data), media_type="application/json")
 
 
 def routers() -> list[APIRouter]:

@@ -96,6 +96,7 @@ EXPECTED = {
     ("GET", "/api/sync/health"): PUBLIC,
     ("POST", "/api/sync/enroll"): PUBLIC,
     ("GET", "/api/sync/hello"): PUBLIC,
+    ("GET", "/api/sync/conflicts"): {DEPOSITO, NEGOCIO},
     ("POST", "/api/sync/push"): {DEVICE},
     ("GET", "/api/sync/pull"): {DEVICE},
     ("GET", "/api/dashboard/health"): PUBLIC,
