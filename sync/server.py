@@ -6,6 +6,7 @@ inside their own transactions; the HTTP layer only moves messages.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from shared.domain.errors import ClockDriftError, ValidationError
 from shared.ops.apply import Prepared, apply_operations, known_op_ids, prepare
 from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation
+from sync.protocol import PushResponse, RefusedOp
 from sync.rules import HQ_PRIVATE, Refusal, RefusalCode, authorize_store_write
 
 #: PostgreSQL advisory lock key of the sequencer ("mm-seq").
@@ -40,6 +42,17 @@ class PushOutcome:
     accepted: list[uuid.UUID] = field(default_factory=list)
     duplicates: list[uuid.UUID] = field(default_factory=list)
     refused: list[tuple[str, Refusal]] = field(default_factory=list)  # (op id text, why)
+
+
+def push_response(outcome: PushOutcome, clock: HybridLogicalClock) -> PushResponse:
+    """The protocol's answer to a push, the same over HTTP and in process."""
+    return PushResponse(
+        accepted=[str(op_id) for op_id in outcome.accepted],
+        duplicates=[str(op_id) for op_id in outcome.duplicates],
+        refused=[RefusedOp(op_id=op_id, code=refusal.code.value, reason=refusal.reason)
+                 for op_id, refusal in outcome.refused],
+        server_hlc=clock.now(), server_time_ms=time.time_ns() // 1_000_000,
+    )
 
 
 def _op_id_text(raw: Any) -> str:

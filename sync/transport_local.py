@@ -6,15 +6,14 @@ push in one, sequencing in its own, pull in another.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from sqlalchemy.orm import Session
 
 from shared.ops.hlc import HybridLogicalClock
-from sync.protocol import PullResponse, PushRequest, PushResponse, RefusedOp
-from sync.server import Pusher, pull, push, sequence_pending
+from sync.protocol import PullResponse, PushRequest, PushResponse
+from sync.server import Pusher, pull, push, push_response, sequence_pending
 
 
 class LocalTransport:
@@ -29,13 +28,7 @@ class LocalTransport:
             outcome = push(session, self.pusher, request.ops, self.clock)
         with self.transaction() as session:
             sequence_pending(session)
-        return PushResponse(
-            accepted=[str(op_id) for op_id in outcome.accepted],
-            duplicates=[str(op_id) for op_id in outcome.duplicates],
-            refused=[RefusedOp(op_id=op_id, code=r.code.value, reason=r.reason)
-                     for op_id, r in outcome.refused],
-            server_hlc=self.clock.now(), server_time_ms=time.time_ns() // 1_000_000,
-        )
+        return push_response(outcome, self.clock)
 
     def pull(self, after: int, limit: int) -> PullResponse:
         with self.transaction() as session:

@@ -26,9 +26,8 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
-    RefusedOp,
 )
-from sync.server import Pusher, PushOutcome, pull, push, sequence_pending
+from sync.server import Pusher, PushOutcome, pull, push, push_response, sequence_pending
 
 T = TypeVar("T")
 
@@ -109,13 +108,7 @@ def sync_router(
             accepted = {str(op_id) for op_id in outcome.accepted}
             await server.applied([Operation.from_wire(raw) for raw in body.ops
                                   if isinstance(raw, dict) and str(raw.get("op_id")) in accepted])
-        return PushResponse(
-            accepted=[str(op_id) for op_id in outcome.accepted],
-            duplicates=[str(op_id) for op_id in outcome.duplicates],
-            refused=[RefusedOp(op_id=op_id, code=refusal.code.value, reason=refusal.reason)
-                     for op_id, refusal in outcome.refused],
-            server_hlc=server_clock.now(), server_time_ms=time.time_ns() // 10**6,
-        )
+        return push_response(outcome, server_clock)
 
     @router.get("/pull", response_model=PullResponse)
     async def pull_page(

@@ -31,7 +31,8 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], Any]:
-    """The columns to write and the rows with Python-side defaults evaluated."""
+    """The columns to write and the rows with Python-side defaults evaluated (these
+    raw paths skip SQLAlchemy, which would otherwise fill them), once per row."""
     columns = list(rows[0])
     defaults = {
         column.name: column.default for column in table.columns
@@ -66,21 +67,13 @@ def _copy(raw: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     from psycopg import sql
     from psycopg.types.json import Jsonb
 
-    columns = list(rows[0])
-    # COPY skips SQLAlchemy's Python-side defaults: evaluate them here, once per row.
-    defaults = {
-        column.name: column.default for column in table.columns
-        if column.name not in rows[0] and column.default is not None
-    }
-    columns += list(defaults)
+    columns, source = _with_defaults(table, rows)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     json_columns = {name for name in columns if _is_json(table, name)}
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            if defaults:
-                row = {**row, **{name: _evaluate(d) for name, d in defaults.items()}}
+        for row in source:
             copy.write_row([
                 Jsonb(row[name]) if name in json_columns and row[name] is not None else row[name]
                 for name in columns
