@@ -139,3 +139,19 @@ FROM (
         FROM generate_series(1, {count}) AS c) a
 ) b
 """
+
+
+def confirmations_sql() -> str:
+    """INSERT one invoice confirmation per confirmation operation of the generated lines.
+
+    The duplicate rule ranks confirmations (docs/sync-protocol.md), so every invoice line
+    needs the confirmation its operation appended with it.
+    """
+    return """
+INSERT INTO invoice_confirmations (id, invoice_id, invoice_key, store_id, confirmed_at,
+                                   op_id, hlc, device_id, user_id)
+SELECT DISTINCT ON (op_id) md5('confirmation-row-' || op_id::text)::uuid, document_id,
+       invoice_key, store_id, occurred_at, op_id, hlc, device_id, NULL
+FROM stock_movements WHERE invoice_key IS NOT NULL
+ORDER BY op_id
+"""

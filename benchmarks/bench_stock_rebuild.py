@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _ledger_sql import PRODUCTS, STORES, counts_sql, movements_sql
+from _ledger_sql import PRODUCTS, STORES, confirmations_sql, counts_sql, movements_sql
 from _support import (
     DEFAULT_ADMIN_URL,
     log,
@@ -93,6 +93,7 @@ def load_ledger(engine: Engine, movements: int, counts: int, chunk: int) -> dict
                 f"  {elapsed:7.1f} s  {last / elapsed:,.0f} rows/s")
         phases["movements"] = time.perf_counter() - start
         phases["counts"], _ = timed(lambda: connection.execute(text(counts_sql(counts, movements))))
+        connection.execute(text(confirmations_sql()))
         connection.commit()
         log(f"  {counts:,} count entries in {phases['counts']:.1f} s; rebuilding indexes")
         start = time.perf_counter()

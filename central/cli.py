@@ -211,6 +211,24 @@ def revoke_device(device_id: str, db: DbOption = None) -> None:
     typer.echo(f"device {device_id} revoked")
 
 
+@app.command("compact-tombstones")
+@cli_errors
+def compact_tombstones(
+    days: Annotated[int, typer.Option("--days", min=90,
+                                      help="Purge records deleted longer ago (>= 90).")] = 90,
+    db: DbOption = None,
+) -> None:
+    """Purge long-deleted records and their operations; PCs away longer re-sync fully."""
+    from central.runtime import open_central
+    from sync.server import compact_tombstones as compact
+
+    central = open_central(db)
+    with central.transaction() as (session, _recorder):
+        report = compact(session, older_than_days=days)
+    typer.echo(f"{report.records} deleted records purged ({report.operations} operations); "
+               f"horizon at sequence {report.horizon}")
+
+
 @app.command("rebuild-stock")
 @cli_errors
 def rebuild_stock(

@@ -177,6 +177,24 @@ def sync_command(server: Annotated[str | None, typer.Option("--server")] = None)
 
 @app.command()
 @errors
+def salvage(old_data: Annotated[Path, typer.Argument(help="The replaced PC's data folder.")],
+            ) -> None:
+    """Send the unsent operations of a replaced PC's database (opened with the passphrase)."""
+    from desktop.app.store import salvage as push_old
+
+    settings = _settings()
+    passphrase = _passphrase(settings)
+    if not passphrase:
+        raise typer.BadParameter("the old database opens only with the operator passphrase")
+    report = push_old(_open(), old_data, passphrase=passphrase)
+    typer.echo(f"salvaged {report.pushed} ({report.duplicates} already there), "
+               f"refused {report.refused}, received {report.pulled}")
+    for op_id, code, reason in report.refusals:
+        typer.echo(f"refused {op_id}: {code}: {reason}", err=True)
+
+
+@app.command()
+@errors
 def stock(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """This store's stock, offline."""
     from desktop.app.store import stock as snapshot

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     data_dir: Path = Field(Path("data"), validation_alias="MINIMARKET_DATA_DIR")
+    # Content-addressed attachments (invoice photos, models); None: data_dir/attachments.
+    attachments_dir: Path | None = Field(None, validation_alias="MINIMARKET_ATTACHMENTS_DIR")
     store_passphrase: SecretStr | None = Field(None, validation_alias="MINIMARKET_STORE_PASSPHRASE")
     # The password of a user created from the command line, so scripts need no prompt.
     cli_password: SecretStr | None = Field(None, validation_alias="MINIMARKET_PASSWORD")
@@ -204,6 +206,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir.resolve() / 'central.db').as_posix()}"
+
+    def attachments_dir_or_default(self) -> Path:
+        """MINIMARKET_ATTACHMENTS_DIR, or ``data_dir/attachments`` (absolute)."""
+        if self.attachments_dir is not None:
+            return self.attachments_dir.expanduser().resolve()
+        return self.data_dir.resolve() / "attachments"
 
 
 def _is_set(value: object) -> bool:

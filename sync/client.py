@@ -16,17 +16,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.db.stock_levels import pairs_for_documents, refresh_levels
 from shared.domain.errors import MinimarketError
+from shared.logging import get_logger
 from shared.ops.apply import apply_operations
 from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation
+from sync.checksum import Checksum
 from sync.protocol import (
     MAX_PULL_OPS,
     MAX_PUSH_OPS,
+    DocumentClaim,
     Heartbeat,
     PullResponse,
     PushRequest,
@@ -34,10 +38,16 @@ from sync.protocol import (
 )
 
 CURSOR_KEY = "sync_cursor"
+CHECKSUM_KEY = "sync_checksum"
+REPAIRS_KEY = "sync_repairs"
+RESYNCS_KEY = "sync_resyncs"
+CLOCK_OFFSET_KEY = "clock_offset_ms"
 LAST_SYNC_KEY = "sync_last"
 #: Server readings are trusted: a PC whose clock is behind moves forward to them.
 TRUST_SERVER_CLOCK_MS = 10 * 365 * 24 * 3600 * 1000
 MAX_PUSH_BYTES = 900_000
+
+log = get_logger(__name__)
 
 
 class SyncStalled(MinimarketError):
@@ -59,6 +69,8 @@ class SyncReport:
     refused: int = 0
     pulled: int = 0
     cursor: int = 0
+    repairs: int = 0
+    resyncs: int = 0
     refusals: list[tuple[str, str, str]] = field(default_factory=list)  # op id, code, reason
 
 
@@ -73,6 +85,60 @@ def _set_meta(session: Session, key: str, value: str) -> None:
         session.add(t.ReplicaMeta(key=key, value=value))
     else:
         row.value = value
+
+
+def _count(session: Session, key: str) -> None:
+    _set_meta(session, key, str(int(_meta(session, key) or 0) + 1))
+
+
+def _apply_claims(session: Session, claims: list[DocumentClaim]) -> None:
+    """Record other stores' confirmations (key and order only) and re-rank their documents."""
+    if not claims:
+        return
+    known = set(session.scalars(select(t.InvoiceConfirmation.op_id).where(
+        t.InvoiceConfirmation.op_id.in_([uuid.UUID(c.op_id) for c in claims]))))
+    fresh = [c for c in claims if uuid.UUID(c.op_id) not in known]
+    for claim in fresh:
+        session.add(t.InvoiceConfirmation(
+            id=uuid.UUID(claim.id), op_id=uuid.UUID(claim.op_id), hlc=claim.hlc,
+            device_id=uuid.UUID(claim.device_id), user_id=None, invoice_id=uuid.UUID(int=0),
+            invoice_key=claim.invoice_key, store_id=uuid.UUID(claim.store_id)))
+    if fresh:
+        session.flush()
+        keys = {claim.invoice_key for claim in fresh}
+        refresh_levels(session, pairs_for_documents(session, keys), keys)
+
+
+def reset_replica(session: Session) -> int:
+    """Empty the replicated data for a full re-sync; keep what has not reached the server.
+
+    The operations still pending or refused are applied again on the empty tables (the
+    merge is order-independent, so the re-pulled scope lands around them exactly as it
+    would have), their outbox entries kept as they were. Returns how many were kept.
+    """
+    from shared.ops.registry import ENTITIES
+
+    kept = session.execute(
+        select(t.OperationRow, t.OutboxEntry)
+        .join(t.OutboxEntry, t.OutboxEntry.op_id == t.OperationRow.op_id)
+        .where(t.OutboxEntry.status != "accepted")
+    ).all()
+    ops = [Operation.from_wire(_wire(row)) for row, _ in kept]
+    outbox = [{"op_id": entry.op_id, "status": entry.status, "code": entry.code,
+               "reason": entry.reason, "attempts": entry.attempts,
+               "updated_at": entry.updated_at} for _, entry in kept]
+    session.expunge_all()
+    for spec in {spec.table.name: spec for spec in ENTITIES.values()}.values():
+        session.execute(spec.table.delete())
+    for model in (t.StockLevel, t.OutboxEntry, t.OperationRow):
+        session.execute(delete(model))
+    apply_operations(session, ops)
+    if outbox:
+        session.execute(insert(t.OutboxEntry), outbox)
+    _set_meta(session, CURSOR_KEY, "0")
+    _set_meta(session, CHECKSUM_KEY, Checksum().text())
+    _count(session, RESYNCS_KEY)
+    return len(ops)
 
 
 def pending_operations(session: Session, limit: int = MAX_PUSH_OPS) -> list[Operation]:
@@ -145,14 +211,23 @@ class SyncClient:
 
     def _push_batch(self, batch: list[Operation], counts: dict[str, int],
                     report: SyncReport) -> None:
+        with self.transaction() as session:
+            offset = _meta(session, CLOCK_OFFSET_KEY)
+            repairs, resyncs = (int(_meta(session, key) or 0) for key in (REPAIRS_KEY, RESYNCS_KEY))
         heartbeat = Heartbeat(pending=counts["pending"], refused=counts["refused"],
                               app_version=self.app_version,
-                              wall_ms=time.time_ns() // 1_000_000)
+                              wall_ms=time.time_ns() // 1_000_000,
+                              clock_offset_ms=int(offset) if offset else None,
+                              repairs=repairs, resyncs=resyncs)
+        sent_ms = time.time_ns() // 1_000_000
         request = PushRequest(batch_id=uuid.uuid4().hex, ops=[op.to_wire() for op in batch],
                               heartbeat=heartbeat)
         response = self.transport.push(request)
         now = datetime.now(UTC)
+        # The server read its clock about halfway through the round trip.
+        local_ms = (sent_ms + time.time_ns() // 1_000_000) // 2
         with self.transaction() as session:
+            _set_meta(session, CLOCK_OFFSET_KEY, str(response.server_time_ms - local_ms))
             sent = [uuid.UUID(op_id) for op_id in response.accepted + response.duplicates]
             if sent:
                 session.execute(update(t.OutboxEntry).where(t.OutboxEntry.op_id.in_(sent))
@@ -174,16 +249,58 @@ class SyncClient:
 
     def pull_all(self, report: SyncReport,
                  progress: Callable[[int, bool], None] | None = None) -> None:
-        """Pull pages after the cursor until the server says there is no more."""
+        """Pull pages after the cursor until the server says there is no more.
+
+        The cursor and the running checksum move in the same transaction as each page's
+        operations, so an interrupted pull resumes where it stopped. At the end the
+        checksum is compared with the server's: a mismatch is logged, counted and repaired
+        by pulling the scope again from the start. A cursor below the server's tombstone
+        horizon means this replica was away too long: it re-syncs fully.
+        """
+        repaired = False
+        while True:
+            page = self._pull_pages(report, progress)
+            with self.transaction() as session:
+                _apply_claims(session, page.documents)
+                local = Checksum.parse(_meta(session, CHECKSUM_KEY))
+            if page.checksum is None or Checksum.parse(page.checksum) == local:
+                report.cursor = page.cursor
+                return
+            log.warning("sync.checksum_mismatch", cursor=page.cursor, local=local.text(),
+                        server=page.checksum, repaired_before=repaired)
+            if repaired:
+                raise SyncStalled("the replica still differs from the server after a repair"
+                                  f" (cursor {page.cursor}: {local.text()} vs {page.checksum})")
+            with self.transaction() as session:
+                _count(session, REPAIRS_KEY)
+                _set_meta(session, CURSOR_KEY, "0")
+                _set_meta(session, CHECKSUM_KEY, Checksum().text())
+            report.repairs += 1
+            repaired = True
+
+    def _pull_pages(self, report: SyncReport,
+                    progress: Callable[[int, bool], None] | None) -> PullResponse:
         with self.transaction() as session:
             cursor = int(_meta(session, CURSOR_KEY) or 0)
+            checksum = Checksum.parse(_meta(session, CHECKSUM_KEY))
         while True:
             page = self.transport.pull(cursor, MAX_PULL_OPS)
+            if 0 < cursor < page.horizon:
+                log.warning("sync.full_resync", cursor=cursor, horizon=page.horizon)
+                with self.transaction() as session:
+                    reset_replica(session)
+                report.resyncs += 1
+                cursor, checksum = 0, Checksum()
+                continue
+            if cursor == 0 and page.compacted:
+                checksum = Checksum.parse(page.compacted)
             ops = [Operation.from_wire(raw) for raw in page.ops]
+            checksum = checksum.add(op.op_id for op in ops)
             with self.transaction() as session:
                 if ops:
                     apply_operations(session, ops)
                 _set_meta(session, CURSOR_KEY, str(page.cursor))
+                _set_meta(session, CHECKSUM_KEY, checksum.text())
             for op in ops:
                 self._observe(op.hlc)
             report.pulled += len(ops)
@@ -191,8 +308,7 @@ class SyncClient:
             if progress is not None:
                 progress(len(ops), page.more)
             if not page.more:
-                break
-        report.cursor = cursor
+                return page
 
     def _observe(self, reading: int) -> None:
         limit = self.clock.max_forward_ms

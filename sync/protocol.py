@@ -18,7 +18,11 @@ class Heartbeat(BaseModel):
     refused: int = Field(0, ge=0)
     app_version: str = Field("", max_length=40)
     wall_ms: int | None = None
+    #: server clock minus this device's clock, as last measured by the device
     clock_offset_ms: int | None = None
+    #: checksum repairs and full re-syncs this replica has done
+    repairs: int = Field(0, ge=0)
+    resyncs: int = Field(0, ge=0)
 
 
 class PushRequest(BaseModel):
@@ -41,11 +45,36 @@ class PushResponse(BaseModel):
     server_time_ms: int
 
 
+class DocumentClaim(BaseModel):
+    """Another store's confirmation of a document this store confirmed: key and order only."""
+
+    id: str
+    op_id: str
+    hlc: int
+    device_id: str
+    store_id: str
+    invoice_key: str
+
+
 class PullResponse(BaseModel):
     ops: list[dict[str, Any]]
     cursor: int
     more: bool
     server_hlc: int
+    #: sequence numbers at or below this may have been compacted (tombstone horizon)
+    horizon: int = 0
+    #: on a pull from zero: the checksum of what compaction purged from the scope, where
+    #: the client's running checksum starts
+    compacted: str | None = None
+    #: the scope's checksum at ``cursor`` (on the last page only)
+    checksum: str | None = None
+    #: other stores' confirmations of the documents this store confirmed (last page only)
+    documents: list[DocumentClaim] = Field(default_factory=list)
+
+
+class ChecksumResponse(BaseModel):
+    at: int
+    checksum: str
 
 
 class Hello(BaseModel):

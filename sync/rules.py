@@ -51,7 +51,9 @@ def authorize_store_write(
     edge node, which forwards its store's PCs' operations with their original devices.
     """
     if device_id is not None and op.device_id != device_id:
-        return Refusal(RefusalCode.WRONG_DEVICE, "an operation of another device")
+        return Refusal(RefusalCode.WRONG_DEVICE,
+                       "an operation of another device (a replaced PC's operations are"
+                       " accepted once HQ has revoked it)")
     if op.store_id != store_id:
         return Refusal(RefusalCode.WRONG_STORE, "the operation belongs to another store")
     payload_store = op.payload.get("store_id")

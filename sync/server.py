@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
 from shared.domain.errors import ClockDriftError, ValidationError
 from shared.ops.apply import Prepared, apply_operations, known_op_ids, prepare
 from shared.ops.hlc import HybridLogicalClock
-from shared.ops.model import Operation
-from sync.protocol import PushResponse, RefusedOp
+from shared.ops.model import Operation, OpKind
+from sync.checksum import Checksum
+from sync.protocol import DocumentClaim, PullResponse, PushResponse, RefusedOp
 from sync.rules import HQ_PRIVATE, Refusal, RefusalCode, authorize_store_write
 
 #: PostgreSQL advisory lock key of the sequencer ("mm-seq").
@@ -76,12 +79,17 @@ def push(
             outcome.refused.append((_op_id_text(raw), Refusal(
                 RefusalCode.MALFORMED, f"not an operation: {type(error).__name__} {error}")))
     known = known_op_ids(session, [op.op_id for op in parsed])
+    replaced = _replaced_devices(session, pusher, parsed)
     ready: dict[uuid.UUID, Prepared] = {}
     for op in parsed:
         if op.op_id in known or op.op_id in ready:
             outcome.duplicates.append(op.op_id)
             continue
-        refusal = authorize_store_write(op, pusher.store_id, pusher.device_id)
+        device = pusher.device_id
+        revoked_at = replaced.get(op.device_id)
+        if revoked_at is not None and (op.hlc >> 16) < revoked_at:
+            device = None  # forwarded from a replaced PC: made before it was revoked
+        refusal = authorize_store_write(op, pusher.store_id, device)
         if refusal is None:
             try:
                 clock.observe(op.hlc)
@@ -98,30 +106,132 @@ def push(
     return outcome
 
 
+def _replaced_devices(session: Session, pusher: Pusher,
+                      ops: Sequence[Operation]) -> dict[uuid.UUID, int]:
+    """Revoked PCs of the pusher's store among the ops' devices, with when (ms) they were
+    revoked: a PC that replaced one may forward the operations it made before that."""
+    foreign = {op.device_id for op in ops if pusher.device_id and op.device_id != pusher.device_id}
+    if not foreign:
+        return {}
+    rows = session.execute(
+        select(t.Device.id, t.Device.revoked_at).where(
+            t.Device.id.in_(sorted(foreign)), t.Device.store_id == pusher.store_id,
+            t.Device.revoked_at.is_not(None))
+    ).all()
+    return {row.id: _epoch_ms(row.revoked_at) for row in rows}
+
+
+def _epoch_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
 def sequence_pending(session: Session, limit: int = SEQUENCE_CHUNK) -> int:
     """Give committed, unsequenced operations the next sequence numbers; returns how many.
 
     Run in its own short transaction. Only committed rows are visible to it, and it runs
     under a lock, so numbers are handed out in commit-visibility order: an operation
     whose transaction commits late gets a number above every number already served, and
-    a pull cursor can never skip it.
+    a pull cursor can never skip it. The scopes' running checksums move in the same
+    transaction.
     """
     if session.connection().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK})
-    pending = session.scalars(
-        select(t.OperationRow.op_id).where(t.OperationRow.seq.is_(None))
-        .order_by(t.OperationRow.recorded_at, t.OperationRow.hlc, t.OperationRow.op_id)
-        .limit(limit)
+    table = cast(Table, t.OperationRow.__table__)
+    # Numbers are never reused, not even those of operations compaction purged.
+    base = max(int(session.scalar(select(func.coalesce(func.max(table.c.seq), 0))) or 0),
+               tombstone_horizon(session))
+    # One statement numbers the oldest pending rows in the database (no row per
+    # parameter set travels back and forth); both PostgreSQL and SQLite >= 3.35 run it.
+    order = (table.c.recorded_at, table.c.hlc, table.c.op_id)
+    oldest = (select(*order).where(table.c.seq.is_(None)).order_by(*order).limit(limit)
+              .subquery())
+    numbered = select(oldest.c.op_id, func.row_number().over(
+        order_by=(oldest.c.recorded_at, oldest.c.hlc, oldest.c.op_id)).label("n")).subquery()
+    pending = session.execute(
+        update(table).where(table.c.op_id == numbered.c.op_id)
+        .values(seq=bindparam("b_base", base, type_=table.c.seq.type) + numbered.c.n)
+        .returning(table.c.op_id, table.c.store_id, table.c.entity)
     ).all()
     if not pending:
         return 0
-    base = session.scalar(select(func.coalesce(func.max(t.OperationRow.seq), 0))) or 0
-    table = cast(Table, t.OperationRow.__table__)
-    session.connection().execute(
-        update(table).where(table.c.op_id == bindparam("b_op")).values(seq=bindparam("b_seq")),
-        [{"b_op": op_id, "b_seq": base + n} for n, op_id in enumerate(pending, 1)],
-    )
+    by_part: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for row in pending:
+        part = _part_of(row.store_id, row.entity)
+        if part is not None:
+            by_part[part].append(row.op_id)
+    last = base + len(pending)
+    for part, op_ids in by_part.items():
+        _, value = _part_checksum(session, part, upto=base)
+        _set_meta(session, part, f"{last}:{value.add(op_ids).text()}")
     return len(pending)
+
+
+# -- checksums (docs/sync-protocol.md "Checksums and repair") -----------------------------
+
+GLOBAL_PART = "checksum:global"
+
+
+def _part_of(store_id: uuid.UUID | None, entity: str) -> str | None:
+    """The checksum part an operation counts in: its store's, the shared catalog's, none."""
+    if store_id is not None:
+        return f"checksum:{store_id}"
+    return None if entity in HQ_PRIVATE else GLOBAL_PART
+
+
+def _part_filter(part: str):  # type: ignore[no-untyped-def]
+    ops = t.OperationRow
+    if part == GLOBAL_PART:
+        return and_(ops.store_id.is_(None), ops.entity.not_in(sorted(HQ_PRIVATE)))
+    return ops.store_id == uuid.UUID(part.removeprefix("checksum:"))
+
+
+def _meta(session: Session, key: str) -> str | None:
+    row = session.get(t.ReplicaMeta, key)
+    return row.value if row is not None else None
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(t.ReplicaMeta, key)
+    if row is None:
+        session.add(t.ReplicaMeta(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def _scan(session: Session, part: str, after: int, upto: int) -> Checksum:
+    ops = t.OperationRow
+    ids = session.scalars(
+        select(ops.op_id).where(ops.seq > after, ops.seq <= upto, _part_filter(part))
+        .execution_options(yield_per=10_000)
+    )
+    return Checksum().add(ids)
+
+
+def _part_checksum(session: Session, part: str, upto: int) -> tuple[int, Checksum]:
+    """A part's checksum over ``seq <= upto``, from its running value (kept by the sequencer).
+
+    The running value covers ``seq <= L``; the operations in ``(upto, L]`` are taken
+    back out (few: those sequenced since the caller's pull). A part with no running value
+    yet (a database sequenced before checksums existed) is counted once from the log.
+    """
+    stored = _meta(session, part)
+    if stored is None:
+        return upto, _scan(session, part, 0, upto)
+    seq_text, _, value = stored.partition(":")
+    seq, running = int(seq_text), Checksum.parse(value)
+    if upto >= seq:
+        return upto, running.plus(_scan(session, part, seq, upto))
+    return upto, running.minus(_scan(session, part, upto, seq))
+
+
+def scope_checksum(session: Session, store_id: uuid.UUID, at: int) -> Checksum:
+    """The checksum of a store's scope at a pull cursor: what its replicas must hold."""
+    _, shared = _part_checksum(session, GLOBAL_PART, at)
+    _, own = _part_checksum(session, f"checksum:{store_id}", at)
+    return shared.plus(own)
 
 
 def _store_scope(store_id: uuid.UUID):  # type: ignore[no-untyped-def]
@@ -156,3 +266,129 @@ def pull(session: Session, store_id: uuid.UUID, after: int, limit: int) -> PullP
     ]
     cursor = page[-1].seq if page else after
     return PullPage(wire, int(cursor or after), more=len(rows) > limit)
+
+
+def document_claims(session: Session, store_id: uuid.UUID) -> list[DocumentClaim]:
+    """Other stores' confirmations of documents ``store_id`` confirmed, as key and order.
+
+    With them a store's replicas apply the duplicate rule exactly as central does (the
+    first confirmation chain-wide counts) without seeing another store's movements.
+    """
+    c = t.InvoiceConfirmation
+    own_keys = select(c.invoice_key).where(c.store_id == store_id).scalar_subquery()
+    rows = session.execute(
+        select(c.id, c.op_id, c.hlc, c.device_id, c.store_id, c.invoice_key)
+        .where(c.store_id != store_id, c.invoice_key.in_(own_keys))
+        .order_by(c.invoice_key, c.hlc, c.device_id, c.op_id)
+    ).all()
+    return [DocumentClaim(id=str(r.id), op_id=str(r.op_id), hlc=r.hlc, device_id=str(r.device_id),
+                          store_id=str(r.store_id), invoice_key=r.invoice_key) for r in rows]
+
+
+def pull_response(session: Session, store_id: uuid.UUID, after: int, limit: int,
+                  clock: HybridLogicalClock) -> PullResponse:
+    """One pull page as the protocol answers it (both transports): the last page also
+    carries the scope's checksum at the cursor and the other stores' document claims."""
+    page = pull(session, store_id, after, limit)
+    response = PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
+                            server_hlc=clock.now(), horizon=tombstone_horizon(session))
+    if after == 0:
+        response.compacted = compacted_checksum(session, store_id).text()
+    if not page.more:
+        response.checksum = scope_checksum(session, store_id, page.cursor).text()
+        response.documents = document_claims(session, store_id)
+    return response
+
+
+# -- tombstones (docs/sync-protocol.md "Tombstones and long absences") -------------------
+
+HORIZON_KEY = "sync_horizon"
+TOMBSTONE_DAYS = 90
+#: Records that are archived, never purged: the ledger refers to them.
+NEVER_PURGED = frozenset({"product", "supplier", "store", "user"})
+
+
+def tombstone_horizon(session: Session) -> int:
+    """The highest sequence number a compaction removed: a cursor below it must re-sync."""
+    return int(_meta(session, HORIZON_KEY) or 0)
+
+
+@dataclass
+class Compaction:
+    records: int = 0
+    operations: int = 0
+    horizon: int = 0
+
+
+def compact_tombstones(session: Session, *, older_than_days: int = TOMBSTONE_DAYS,
+                       now_ms: int | None = None) -> Compaction:
+    """Purge records deleted more than ``older_than_days`` ago, with their operations.
+
+    Refuses a window under 90 days. The scopes' running checksums are brought up to date
+    first (they count every operation ever served, so purging does not change them), and
+    the horizon moves to the highest sequence number purged.
+    """
+    from shared.ops.registry import ENTITIES
+
+    if older_than_days < TOMBSTONE_DAYS:
+        raise ValidationError(f"tombstones are kept at least {TOMBSTONE_DAYS} days")
+    now_ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    cutoff = (now_ms - older_than_days * 86_400_000) << 16
+    ops = t.OperationRow
+    while sequence_pending(session):
+        pass
+    top = int(session.scalar(select(func.coalesce(func.max(ops.seq), 0))) or 0)
+    parts = {_part_of(store, entity) for store, entity in
+             session.execute(select(ops.store_id, ops.entity).distinct())}
+    for part in sorted(p for p in parts if p is not None):
+        _, value = _part_checksum(session, part, top)
+        _set_meta(session, part, f"{top}:{value.text()}")
+    report = Compaction(horizon=tombstone_horizon(session))
+    purged: dict[str, Checksum] = {}
+    for name, spec in ENTITIES.items():
+        if spec.kind is not OpKind.UPSERT or name in NEVER_PURGED:
+            continue
+        table = spec.table
+        expired = session.execute(
+            select(ops.entity_id, func.max(ops.hlc).label("hlc"), func.max(ops.seq).label("seq"),
+                   func.count(ops.seq).label("sequenced"), func.count().label("total"))
+            .where(ops.entity == name,
+                   ops.entity_id.in_(select(table.c.id).where(table.c.deleted.is_(True))))
+            .group_by(ops.entity_id)
+        ).all()
+        ids = [row.entity_id for row in expired
+               if row.hlc < cutoff and row.sequenced == row.total]
+        log_table = cast(Table, ops.__table__)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for store, entity, op_id in session.execute(
+                select(ops.store_id, ops.entity, ops.op_id)
+                .where(ops.entity == name, ops.entity_id.in_(chunk))
+            ):
+                part_name = _part_of(store, entity)
+                if part_name is not None:
+                    purged[part_name] = purged.get(part_name, Checksum()).add([op_id])
+            deleted = session.execute(
+                log_table.delete().where(log_table.c.entity == name,
+                                         log_table.c.entity_id.in_(chunk)))
+            report.operations += cast(CursorResult[Any], deleted).rowcount
+            session.execute(table.delete().where(table.c.id.in_(chunk)))
+        report.records += len(ids)
+        if ids:
+            report.horizon = max(report.horizon, *(int(r.seq) for r in expired
+                                                   if r.entity_id in set(ids)))
+    for part_name, value in purged.items():
+        key = _compacted_key(part_name)
+        _set_meta(session, key, Checksum.parse(_meta(session, key)).plus(value).text())
+    _set_meta(session, HORIZON_KEY, str(report.horizon))
+    return report
+
+
+def _compacted_key(part: str) -> str:
+    return "compacted:" + part.removeprefix("checksum:")
+
+
+def compacted_checksum(session: Session, store_id: uuid.UUID) -> Checksum:
+    """What compaction purged from a store's scope: a pull from zero starts its count here."""
+    return Checksum.parse(_meta(session, _compacted_key(GLOBAL_PART))).plus(
+        Checksum.parse(_meta(session, _compacted_key(f"checksum:{store_id}"))))

@@ -12,13 +12,20 @@ import gzip
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from shared.domain.errors import AuthError, MinimarketError
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
+from sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    ChecksumResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 
 GZIP_ABOVE_BYTES = 8 * 1024
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -75,9 +82,10 @@ class HttpTransport:
         return token
 
     def _send(self, method: str, path: str, *, authenticated: bool = True,
-              json_body: Any = None, params: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
-        content: bytes | None = None
+              json_body: Any = None, params: dict[str, Any] | None = None,
+              content: bytes | None = None,
+              extra_headers: Mapping[str, str] | None = None) -> httpx.Response:
+        headers = {**(extra_headers or {}), PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
@@ -122,6 +130,18 @@ class HttpTransport:
         response = self._send("POST", "/api/sync/push", json_body=request.model_dump())
         return PushResponse.model_validate(self._checked(response))
 
+    def request(self, method: str, path: str, /, *, content: bytes | None = None,
+                headers: Mapping[str, str] | None = None,
+                params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """One authenticated request to ``path`` (raw body, extra headers), with the same
+        retries as the protocol's calls; the caller reads the status (attachments)."""
+        return self._send(method, path, content=content, extra_headers=headers,
+                          params=dict(params) if params is not None else None)
+
     def pull(self, after: int, limit: int) -> PullResponse:
         response = self._send("GET", "/api/sync/pull", params={"after": after, "limit": limit})
         return PullResponse.model_validate(self._checked(response))
+
+    def checksum(self, at: int) -> ChecksumResponse:
+        response = self._send("GET", "/api/sync/checksum", params={"at": at})
+        return ChecksumResponse.model_validate(self._checked(response))

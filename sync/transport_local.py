@@ -12,8 +12,15 @@ from contextlib import AbstractContextManager
 from sqlalchemy.orm import Session
 
 from shared.ops.hlc import HybridLogicalClock
-from sync.protocol import PullResponse, PushRequest, PushResponse
-from sync.server import Pusher, pull, push, push_response, sequence_pending
+from sync.protocol import ChecksumResponse, PullResponse, PushRequest, PushResponse
+from sync.server import (
+    Pusher,
+    pull_response,
+    push,
+    push_response,
+    scope_checksum,
+    sequence_pending,
+)
 
 
 class LocalTransport:
@@ -35,6 +42,9 @@ class LocalTransport:
             while sequence_pending(session):
                 pass
         with self.transaction() as session:
-            page = pull(session, self.pusher.store_id, after, limit)
-        return PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
-                            server_hlc=self.clock.now())
+            return pull_response(session, self.pusher.store_id, after, limit, self.clock)
+
+    def checksum(self, at: int) -> ChecksumResponse:
+        with self.transaction() as session:
+            value = scope_checksum(session, self.pusher.store_id, at)
+        return ChecksumResponse(at=at, checksum=value.text())

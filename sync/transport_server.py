@@ -22,12 +22,21 @@ from sync.protocol import (
     MAX_PULL_OPS,
     PROTOCOL_HEADER,
     SUPPORTED_VERSIONS,
+    ChecksumResponse,
     Hello,
     PullResponse,
     PushRequest,
     PushResponse,
 )
-from sync.server import Pusher, PushOutcome, pull, push, push_response, sequence_pending
+from sync.server import (
+    Pusher,
+    PushOutcome,
+    pull_response,
+    push,
+    push_response,
+    scope_checksum,
+    sequence_pending,
+)
 
 T = TypeVar("T")
 
@@ -122,8 +131,20 @@ def sync_router(
         _check_version(version)
         while await server.transact(sequence_pending):
             pass
-        page = await server.transact(lambda session: pull(session, caller.store_id, after, limit))
-        return PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
-                            server_hlc=server.clock().now())
+        clock = server.clock()
+        response: PullResponse = await server.transact(
+            lambda session: pull_response(session, caller.store_id, after, limit, clock))
+        return response
+
+    @router.get("/checksum", response_model=ChecksumResponse)
+    async def checksum(
+        caller: Caller, server: Host,
+        at: Annotated[int, Query(ge=0, le=2**62)],
+        version: Version = None,
+    ) -> ChecksumResponse:
+        """The caller's scope checksum at a cursor: ``count:sum`` of its operation digests."""
+        _check_version(version)
+        value = await server.transact(lambda session: scope_checksum(session, caller.store_id, at))
+        return ChecksumResponse(at=at, checksum=value.text())
 
     return router

@@ -54,12 +54,18 @@ class CentralSyncHost:
     async def heartbeat(self, caller: Pusher, beat: dict[str, Any]) -> None:
         device_id = caller.credential_id
 
+        now = datetime.now(UTC)
+        beat = dict(beat)
+        if beat.get("clock_offset_ms") is None and isinstance(beat.get("wall_ms"), int):
+            # No measurement from the device yet: what its clock said against ours.
+            beat["clock_offset_ms"] = int(now.timestamp() * 1000) - beat["wall_ms"]
+
         def record(session: Session) -> None:
             if device_id is None:
                 return
             device = session.get(t.Device, device_id)
             if device is not None:
-                device.last_seen_at = datetime.now(UTC)
+                device.last_seen_at = now
                 device.app_version = str(beat.get("app_version") or "")[:40] or None
                 device.last_heartbeat = beat
 

@@ -23,7 +23,15 @@ from shared.domain.errors import AlreadyExists, ConfigError
 from shared.ops.recorder import ROLE_KEY, Recorder, Replica, load_replica
 from shared.security.keyslots import FileMachineSecretStore
 from shared.services.stock import stock_snapshot
-from sync.client import LAST_SYNC_KEY, SyncClient, SyncReport, outbox_counts
+from sync.client import (
+    CLOCK_OFFSET_KEY,
+    LAST_SYNC_KEY,
+    REPAIRS_KEY,
+    RESYNCS_KEY,
+    SyncClient,
+    SyncReport,
+    outbox_counts,
+)
 
 APP_VERSION = "0.1.0"
 SERVER_KEY, STORE_ID_KEY, STORE_CODE_KEY, SECRET_KEY = (
@@ -109,7 +117,7 @@ def enroll(
 
 def sync(store: StoreData, *, server: str | None = None,
          progress: Callable[[int, bool], None] | None = None) -> SyncReport:
-    from sync.transport_http import HttpTransport
+    from sync.transport_http import HttpTransport, ServerUnreachable
 
     url = server or store.meta(SERVER_KEY)
     secret = store.meta(SECRET_KEY)
@@ -119,7 +127,64 @@ def sync(store: StoreData, *, server: str | None = None,
         store.set_meta(**{SERVER_KEY: server.rstrip("/")})
     transport = HttpTransport(url, store.replica.device_id, secret)
     client = SyncClient(store.transaction, transport, store.replica.clock, app_version=APP_VERSION)
-    return client.sync(progress)
+    try:
+        return client.sync(progress)
+    except ServerUnreachable as error:
+        with Session(store.engine) as session:
+            pending = outbox_counts(session)["pending"]
+        raise ServerUnreachable(f"{error}; {pending} operations stay on this PC and go with"
+                                " the next sync") from None
+
+
+def open_old_store(old_dir: Path, passphrase: str) -> StoreData:
+    """A replaced PC's data folder, opened with the operator passphrase only."""
+    from shared.db.store_database import open_store_database as open_database
+
+    engine = open_database(old_dir, passphrase=passphrase, machine_store=None)
+    with Session(engine) as session, session.begin():
+        replica = load_replica(session)
+    return StoreData(old_dir, engine, replica)
+
+
+def salvage(store: StoreData, old_dir: Path, *, passphrase: str) -> SyncReport:
+    """Push the unsent operations of a replaced PC's database, then sync this PC.
+
+    The old folder (a disk taken out of the broken PC) opens with the operator
+    passphrase. Its operations keep their ids and device, so anything that already
+    reached HQ counts once. They go with the old PC's own credential while HQ has not
+    revoked it, else through this PC's (HQ accepts a revoked PC's operations made before
+    its revocation from another PC of the same store). The old folder records what was
+    sent, so running this again sends nothing twice.
+    """
+    from shared.domain.errors import AuthError, ValidationError
+    from sync.transport_http import HttpTransport
+
+    old = open_old_store(old_dir, passphrase)
+    try:
+        if old.meta(STORE_ID_KEY) != store.meta(STORE_ID_KEY):
+            raise ValidationError("the old database belongs to another store")
+        if old.replica.device_id == store.replica.device_id:
+            raise ValidationError("that is this PC's own data folder")
+        url, secret = store.meta(SERVER_KEY), store.meta(SECRET_KEY)
+        if not url or not secret:
+            raise ConfigError("this data folder is not enrolled: run `minimarket store enroll`")
+        report = SyncReport()
+        old_secret = old.meta(SECRET_KEY)
+        try:
+            if not old_secret:
+                raise AuthError("the old PC holds no credential")
+            transport = HttpTransport(url, old.replica.device_id, old_secret)
+            SyncClient(old.transaction, transport, old.replica.clock,
+                       app_version=APP_VERSION).push_pending(report)
+        except AuthError:  # revoked: forward through this PC
+            transport = HttpTransport(url, store.replica.device_id, secret)
+            SyncClient(old.transaction, transport, old.replica.clock,
+                       app_version=APP_VERSION).push_pending(report)
+    finally:
+        old.engine.dispose()
+    pulled = sync(store)
+    report.pulled, report.cursor = pulled.pulled, pulled.cursor
+    return report
 
 
 def stock(store: StoreData) -> dict[str, Any]:
@@ -145,4 +210,7 @@ def status(store: StoreData) -> dict[str, Any]:
         "refused_ops": counts["refused"],
         "last_sync": last.replace("+00:00", "Z") if last else None,
         "conflicts": int(negative or 0),
+        "repairs": int(store.meta(REPAIRS_KEY) or 0),
+        "resyncs": int(store.meta(RESYNCS_KEY) or 0),
+        "clock_offset_ms": int(offset) if (offset := store.meta(CLOCK_OFFSET_KEY)) else None,
     }

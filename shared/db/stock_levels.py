@@ -32,7 +32,7 @@ first_docs AS (
   SELECT invoice_key, op_id FROM (
     SELECT invoice_key, op_id,
            row_number() OVER (PARTITION BY invoice_key ORDER BY hlc, device_id, op_id) AS rn
-    FROM stock_movements d WHERE d.invoice_key IS NOT NULL AND {doc_filter}
+    FROM invoice_confirmations d WHERE {doc_filter}
   ) ranked WHERE rn = 1
 )
 SELECT store_id, product_id, SUM(q) AS qty_milli FROM (

@@ -325,6 +325,28 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any] | None]
 
 
+class ConflictDecision(Base):
+    """A reviewer's decision on a domain conflict (HQ-local, not replicated).
+
+    Decisions are appended: the latest for a ``conflict_id`` is the one shown.
+    ``fingerprint`` is the conflict's state when it was decided; a later operation that
+    changes the conflict changes its fingerprint, and the conflict is open again.
+    """
+
+    __tablename__ = "conflict_decisions"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    conflict_id: Mapped[str] = mapped_column(String(120), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    invoice_key: Mapped[str | None] = mapped_column(String(40))
+    store_id: Mapped[uuid.UUID | None]
+    product_id: Mapped[uuid.UUID | None]
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[uuid.UUID | None]
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ReplicaMeta(Base):
     """This replica's own settings: its device id, schema facts."""
 

@@ -205,6 +205,8 @@ def _ledger_rows(
         raise BadPayload(f"{spec.name}: missing {', '.join(missing)}")
     spec.complete(row)
     if spec.name == "stock_movement":
+        if row.get("invoice_key") is not None:
+            raise BadPayload("stock_movement.invoice_key: set only by an invoice confirmation")
         movements = [row]
     return row, movements
 

@@ -97,14 +97,18 @@ def merged_member_level(
 
 
 def document_winners(session: Session, keys: set[str]) -> dict[str, uuid.UUID]:
-    """The operation of each document's first confirmation, over the whole ledger."""
+    """The operation of each document's first confirmation, over the whole ledger.
+
+    Read from the confirmations, which include other stores' confirmations of a document
+    this store also confirmed (known by key and order only: docs/sync-protocol.md).
+    """
     winners: dict[str, OrderKey] = {}
     ordered = sorted(keys)
     for start in range(0, len(ordered), CHUNK):
         rows = session.execute(
-            select(t.StockMovement.invoice_key, t.StockMovement.hlc, t.StockMovement.device_id,
-                   t.StockMovement.op_id)
-            .where(t.StockMovement.invoice_key.in_(ordered[start : start + CHUNK]))
+            select(t.InvoiceConfirmation.invoice_key, t.InvoiceConfirmation.hlc,
+                   t.InvoiceConfirmation.device_id, t.InvoiceConfirmation.op_id)
+            .where(t.InvoiceConfirmation.invoice_key.in_(ordered[start : start + CHUNK]))
         )
         for row in rows:
             key = (row.hlc, row.device_id, row.op_id)

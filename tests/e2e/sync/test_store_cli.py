@@ -70,3 +70,53 @@ def test_enroll_sell_offline_sync_and_report(central, tmp_path):  # noqa: F811
     assert json.loads(run([*store, "status", "--json"], env)[1])["pending_ops"] == 1
     server.start()
     engine.dispose()
+
+
+def test_a_replaced_pc_s_unsent_sales_are_salvaged_once_through_the_new_pc(central, tmp_path):  # noqa: F811
+    server, db_url = central
+    engine = create_db_engine(db_url)
+    with Session(engine) as session, session.begin():
+        tokens = [identity.create_enrollment_token(session, "S1", ttl_hours=1) for _ in range(2)]
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
+            "MINIMARKET_STORE_PASSPHRASE": "frase del operador"}
+    old_env = {**base, "MINIMARKET_MACHINE_SECRET": str(tmp_path / "old-pc" / "secret.key")}
+    new_env = {**base, "MINIMARKET_MACHINE_SECRET": str(tmp_path / "new-pc" / "secret.key")}
+    old, new = str(tmp_path / "caja-vieja"), str(tmp_path / "caja-nueva")
+    assert run(["store", "--data", old, "enroll", "--server", server.url, "--token", tokens[0]],
+               old_env)[0] == 0
+    assert run(["store", "--data", old, "sale", "Y1", "2"], old_env)[0] == 0
+    assert run(["store", "--data", old, "sync"], old_env)[0] == 0
+    for qty in ("1", "2"):  # sold, never sent: then the PC breaks
+        assert run(["store", "--data", old, "sale", "Y1", qty], old_env)[0] == 0
+    old_device = json.loads(run(["store", "--data", old, "status", "--json"], old_env)[1])
+    assert old_device["pending_ops"] == 2
+    os.remove(tmp_path / "old-pc" / "secret.key")  # its disk moves to the new PC
+
+    code, _, err = run(["store", "--data", new, "enroll", "--server", server.url,
+                        "--token", tokens[1]], new_env)
+    assert code == 0, err
+    from central import devices
+
+    with Session(engine) as session, session.begin():
+        devices.revoke_device(session, old_device["device_id"])
+    # a wrong passphrase opens nothing and sends nothing
+    wrong = run(["store", "--data", new, "salvage", old],
+                {**new_env, "MINIMARKET_STORE_PASSPHRASE": "otra"})
+    assert wrong[0] != 0 and "wrong passphrase" in wrong[2]
+    code, out, err = run(["store", "--data", new, "salvage", old], new_env)
+    assert code == 0, err
+    assert out.startswith("salvaged 2 (0 already there), refused 0")
+    again = run(["store", "--data", new, "salvage", old], new_env)
+    assert again[0] == 0 and again[1].startswith("salvaged 0 (0 already there)")
+
+    stock = json.loads(run(["store", "--data", new, "stock", "--json"], new_env)[1])
+    assert stock == {"store": "S1", "items": [{"sku": "Y1", "quantity": -5}]}
+    from shared.db.stock_levels import cached_levels
+
+    with Session(engine) as session:
+        store_id = identity.find_store(session, "S1").id
+        assert cached_levels(session)[(store_id, uuid.UUID(int=7))] == -5000
+    # the revoked PC itself is refused from now on
+    code, _, err = run(["store", "--data", old, "sync"], old_env)
+    assert code != 0 and "refused" in err
+    engine.dispose()

@@ -146,7 +146,7 @@ class Convergence(RuleBasedStateMachine):
         self._write(pc, "count_entry", {"store_id": store, "product_id": product,
                                         "qty_milli": qty * 1000})
 
-    @rule(pc=st.sampled_from(["A", "B", "C"]), key=st.sampled_from(["K1", "K2"]),
+    @rule(pc=st.sampled_from([name for name, _ in PCS]), key=st.sampled_from(["K1", "K2"]),
           product=st.sampled_from(PRODUCTS))
     def confirm_invoice(self, pc, key, product):
         store = self.pcs[pc][2]
