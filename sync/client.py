@@ -39,6 +39,7 @@ from sync.protocol import (
 
 CURSOR_KEY = "sync_cursor"
 CHECKSUM_KEY = "sync_checksum"
+SERVER_ID_KEY = "sync_server_id"
 REPAIRS_KEY = "sync_repairs"
 RESYNCS_KEY = "sync_resyncs"
 CLOCK_OFFSET_KEY = "clock_offset_ms"
@@ -283,8 +284,22 @@ class SyncClient:
         with self.transaction() as session:
             cursor = int(_meta(session, CURSOR_KEY) or 0)
             checksum = Checksum.parse(_meta(session, CHECKSUM_KEY))
+            server_id = _meta(session, SERVER_ID_KEY)
         while True:
             page = self.transport.pull(cursor, MAX_PULL_OPS)
+            if page.server_id is not None and page.server_id != server_id:
+                with self.transaction() as session:
+                    _set_meta(session, SERVER_ID_KEY, page.server_id)
+                if server_id is not None and cursor > 0:
+                    # Another server (central instead of the edge, or back): its numbering
+                    # differs, so pull its scope from the start; op ids make it idempotent.
+                    log.info("sync.server_changed", previous=server_id, server=page.server_id)
+                    with self.transaction() as session:
+                        _set_meta(session, CURSOR_KEY, "0")
+                        _set_meta(session, CHECKSUM_KEY, Checksum().text())
+                    server_id, cursor, checksum = page.server_id, 0, Checksum()
+                    continue
+                server_id = page.server_id
             if 0 < cursor < page.horizon:
                 log.warning("sync.full_resync", cursor=cursor, horizon=page.horizon)
                 with self.transaction() as session:

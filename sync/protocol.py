@@ -61,6 +61,8 @@ class PullResponse(BaseModel):
     cursor: int
     more: bool
     server_hlc: int
+    #: the server's replica id: cursors and checksums are that server's numbering
+    server_id: str | None = None
     #: sequence numbers at or below this may have been compacted (tombstone horizon)
     horizon: int = 0
     #: on a pull from zero: the checksum of what compaction purged from the scope, where

@@ -22,6 +22,7 @@ from shared.domain.errors import ClockDriftError, ValidationError
 from shared.ops.apply import Prepared, apply_operations, known_op_ids, prepare
 from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation, OpKind
+from shared.ops.recorder import DEVICE_ID_KEY
 from sync.checksum import Checksum
 from sync.protocol import DocumentClaim, PullResponse, PushResponse, RefusedOp
 from sync.rules import HQ_PRIVATE, Refusal, RefusalCode, authorize_store_write
@@ -291,7 +292,8 @@ def pull_response(session: Session, store_id: uuid.UUID, after: int, limit: int,
     carries the scope's checksum at the cursor and the other stores' document claims."""
     page = pull(session, store_id, after, limit)
     response = PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
-                            server_hlc=clock.now(), horizon=tombstone_horizon(session))
+                            server_hlc=clock.now(), horizon=tombstone_horizon(session),
+                            server_id=_meta(session, DEVICE_ID_KEY))
     if after == 0:
         response.compacted = compacted_checksum(session, store_id).text()
     if not page.more:

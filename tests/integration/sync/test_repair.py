@@ -20,6 +20,7 @@ from sync.server import (
     Pusher,
     compact_tombstones,
     scope_checksum,
+    sequence_pending,
     tombstone_horizon,
 )
 from sync.transport_local import LocalTransport
@@ -288,3 +289,40 @@ def test_a_document_confirmed_in_two_stores_counts_once_on_every_replica(make_en
         assert session.scalar(select(func.count()).select_from(t.InvoiceConfirmation)) == 2
     with Session(a[0]) as session:
         assert nonzero(cached_levels(session)) == {(first_store, product): 12_000}
+
+
+def test_a_pc_that_switches_servers_pulls_the_new_one_from_the_start(make_engine):
+    world = World(make_engine)
+    store = world.stores[0]
+    pc = world.pc(store)
+    for _ in range(3):
+        world.sell(pc, store, world.products[0])
+    pc[2].sync()
+    # A second server (an edge, say) holding the same operations in another order, so
+    # its sequence numbers differ from the first's.
+    other = make_engine("sqlite")
+    with Session(world.server) as session:
+        rows = session.scalars(select(t.OperationRow).order_by(t.OperationRow.seq.desc())).all()
+        wire = [{"op_id": str(r.op_id), "hlc": r.hlc, "device_id": str(r.device_id),
+                 "user_id": None, "kind": r.kind, "entity": r.entity,
+                 "entity_id": str(r.entity_id),
+                 "store_id": str(r.store_id) if r.store_id else None, "payload": r.payload}
+                for r in rows]
+    from shared.ops.apply import apply_operations
+    from shared.ops.model import Operation
+
+    with Session(other) as session, session.begin():
+        load_replica(session)
+        for raw in wire:
+            apply_operations(session, [Operation.from_wire(raw)])
+            sequence_pending(session)
+    world.sell(pc, store, world.products[1], 2)
+    pc[2].transport = LocalTransport(transactions(other), pc[2].transport.pusher, world.clock)
+    report = pc[2].sync()
+    assert report.repairs == 0 and report.pushed == 1
+    in_scope = [raw for raw in wire if raw["store_id"] in (None, str(store))]
+    assert report.pulled == len(in_scope) + 1  # everything again, from the new server's start
+    with Session(pc[0]) as session:
+        assert cached_levels(session) == {(store, world.products[0]): -3000,
+                                          (store, world.products[1]): -2000}
+    assert pc[2].sync().pulled == 0
