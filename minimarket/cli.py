@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,6 +33,17 @@ def demo(
     from central.demo_command import run_demo
 
     run_demo(serve=serve, host=host, port=port)
+
+
+@app.command()
+@cli_errors
+def desktop(
+    data: Annotated[Path, typer.Option("--data", help="The store's data folder.")],
+) -> None:
+    """The store desktop app (Qt) on a data folder; an empty folder starts enrollment."""
+    from desktop.ui.app import run as run_desktop
+
+    raise typer.Exit(run_desktop(data))
 
 
 def run() -> None:

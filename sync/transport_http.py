@@ -68,9 +68,21 @@ class HttpTransport:
         self.device_secret = device_secret
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
+        self._owns_client = client is None
         self.http = client or httpx.Client(timeout=timeout)
         self.sleep = sleep
         self._token: str | None = None
+
+    def close(self) -> None:
+        """Close the connection pool this transport opened (not one it was given)."""
+        if self._owns_client:
+            self.http.close()
+
+    def __enter__(self) -> HttpTransport:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def _authenticate(self) -> str:
         response = self._send("POST", "/api/auth/device-token", authenticated=False, json_body={

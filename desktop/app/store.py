@@ -125,10 +125,11 @@ def sync(store: StoreData, *, server: str | None = None,
         raise ConfigError("this data folder is not enrolled: run `minimarket store enroll`")
     if server:
         store.set_meta(**{SERVER_KEY: server.rstrip("/")})
-    transport = HttpTransport(url, store.replica.device_id, secret)
-    client = SyncClient(store.transaction, transport, store.replica.clock, app_version=APP_VERSION)
     try:
-        return client.sync(progress)
+        with HttpTransport(url, store.replica.device_id, secret) as transport:
+            client = SyncClient(store.transaction, transport, store.replica.clock,
+                                app_version=APP_VERSION)
+            return client.sync(progress)
     except ServerUnreachable as error:
         with Session(store.engine) as session:
             pending = outbox_counts(session)["pending"]
@@ -173,13 +174,13 @@ def salvage(store: StoreData, old_dir: Path, *, passphrase: str) -> SyncReport:
         try:
             if not old_secret:
                 raise AuthError("the old PC holds no credential")
-            transport = HttpTransport(url, old.replica.device_id, old_secret)
-            SyncClient(old.transaction, transport, old.replica.clock,
-                       app_version=APP_VERSION).push_pending(report)
+            with HttpTransport(url, old.replica.device_id, old_secret) as transport:
+                SyncClient(old.transaction, transport, old.replica.clock,
+                           app_version=APP_VERSION).push_pending(report)
         except AuthError:  # revoked: forward through this PC
-            transport = HttpTransport(url, store.replica.device_id, secret)
-            SyncClient(old.transaction, transport, old.replica.clock,
-                       app_version=APP_VERSION).push_pending(report)
+            with HttpTransport(url, store.replica.device_id, secret) as transport:
+                SyncClient(old.transaction, transport, old.replica.clock,
+                           app_version=APP_VERSION).push_pending(report)
     finally:
         old.engine.dispose()
     pulled = sync(store)
