@@ -131,20 +131,39 @@ def add_user(
         str, typer.Option("--role", help="admin, deposito, negocio, ml_service, cajero")
     ],
     store: Annotated[str | None, typer.Option("--store", help="Store code (cajero).")] = None,
+    pin: Annotated[bool, typer.Option(
+        "--pin", help="Also set a 4-8 digit PIN for the counter ($MINIMARKET_PIN or a prompt)."
+    )] = False,
     db: DbOption = None,
 ) -> None:
     """Create a user with a role (password from $MINIMARKET_PASSWORD or a prompt)."""
-    _add_user(db, username, role, store)
+    _add_user(db, username, role, store, pin=pin)
 
 
-def _add_user(db: str | None, username: str, role: str, store: str | None) -> None:
+def _read_pin(username: str) -> str:
+    import os
+
+    value = os.environ.get("MINIMARKET_PIN")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise fail("set MINIMARKET_PIN or run in a terminal to type the PIN")
+    first = getpass.getpass(f"PIN for {username}: ")
+    if first != getpass.getpass("Again: "):
+        raise fail("the PINs do not match")
+    return first
+
+
+def _add_user(db: str | None, username: str, role: str, store: str | None, *,
+              pin: bool = False) -> None:
     from central import identity
     from central.runtime import open_central
 
     central = open_central(db)
     password = read_password(username)
+    user_pin = _read_pin(username) if pin else None
     with central.transaction() as (session, recorder):
-        identity.add_user(session, recorder, username, password, role, store)
+        identity.add_user(session, recorder, username, password, role, store, pin=user_pin)
     typer.echo(f"user {username.strip().lower()} created with role {role}")
 
 

@@ -18,6 +18,7 @@ from shared.ops.recorder import Recorder
 from shared.settings import business_day
 
 DEMO_STORES = (("S1", "Sucursal Centro"), ("S2", "Sucursal Norte"))
+DEMO_CASHIER = "cajero"
 # name, category, unit, price (pesos, VAT included), net cost, minimum stock
 DEMO_PRODUCTS = (
     ("Yerba mate 1 kg", "Almacén", Unit.UNIT, 4200, 2900, 12),
@@ -54,6 +55,8 @@ class DemoSummary:
     products: int
     movements: int
     admin_password: str | None
+    #: the demo cashier of S1 (``cajero``) and the PIN shown once
+    cashier_pin: str | None = None
 
 
 def _ean(n: int) -> str:
@@ -69,6 +72,9 @@ def seed_demo(session: Session, recorder: Recorder, *, admin_password: str | Non
     today = business_day(datetime.now(UTC))
     stores = [identity.add_store(session, recorder, code, name) for code, name in DEMO_STORES]
     identity.add_user(session, recorder, "admin", password, "admin")
+    cashier_pin = f"{secrets.randbelow(10_000):04d}"
+    identity.add_user(session, recorder, DEMO_CASHIER, secrets.token_urlsafe(12), "cajero",
+                      DEMO_STORES[0][0], full_name="Cajero de demostración", pin=cashier_pin)
     rng = secrets.SystemRandom()
     with recorder.batch():
         for n, (name, category, unit, price, cost, minimum) in enumerate(DEMO_PRODUCTS, 1):
@@ -96,7 +102,9 @@ def seed_demo(session: Session, recorder: Recorder, *, admin_password: str | Non
                         "store_id": store_id, "product_id": product_id,
                         "kind": MovementKind.SALE, "qty_milli": -sold, "reason": "venta",
                     }, store_id=store_id)
-    return _summary(session, created=True, password=password)
+    summary = _summary(session, created=True, password=password)
+    summary.cashier_pin = cashier_pin
+    return summary
 
 
 def _summary(session: Session, *, created: bool, password: str | None) -> DemoSummary:

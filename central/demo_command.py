@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.table import Table
 
 from central.demo import DEMO_STORES, seed_demo
-from central.runtime import open_central
+from central.runtime import Central, open_central
 from shared.db.migrate import upgrade
 from shared.services.stock import below_minimum, stock_snapshot
 
 
-def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
+def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000,
+             before_serve: Callable[[Central, str], None] | None = None) -> None:
+    """Migrate and seed the embedded database, print a summary, then serve (``serve``).
+
+    ``before_serve(central, base_url)`` runs just before the server starts (the
+    composition root uses it to open a demo store PC).
+    """
     console = Console(soft_wrap=True)
     central = open_central(require_schema=False)
     upgrade(central.engine)
@@ -31,6 +39,9 @@ def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) 
         console.print("Datos de demostración creados.")
         if summary.admin_password and not password:
             console.print(f"Usuario [bold]admin[/], contraseña [bold]{summary.admin_password}[/]"
+                          " (se muestra solo esta vez)")
+        if summary.cashier_pin:
+            console.print(f"Caja de S1: usuario [bold]cajero[/], PIN [bold]{summary.cashier_pin}[/]"
                           " (se muestra solo esta vez)")
     table = Table("Sucursal", "Productos", "Con stock", "Sin stock", "Bajo mínimo",
                   title="Resumen")
@@ -52,4 +63,7 @@ def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) 
     console.print(f"  Métricas:            {base}/metrics")
     from central.serve import serve as run_server
 
+    if before_serve is not None:
+        before_serve(central, base)
     run_server(None, db=None, redis=None, host=host, port=port, quiet=True)
+

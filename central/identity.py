@@ -53,11 +53,20 @@ def add_store(session: Session, recorder: Recorder, code: str, name: str) -> uui
     raise AlreadyExists(f"store {code!r} already exists")
 
 
+PIN = re.compile(r"\d{4,8}")
+
+
 def add_user(
     session: Session, recorder: Recorder, username: str, password: str, role: str,
-    store_code: str | None = None, full_name: str | None = None,
+    store_code: str | None = None, full_name: str | None = None, pin: str | None = None,
 ) -> uuid.UUID:
-    """A person with a role; a store-scoped role needs its store."""
+    """A person with a role; a store-scoped role needs its store.
+
+    ``pin`` (4 to 8 digits) lets store staff log in at the counter with it instead of the
+    password; both are kept only as Argon2id hashes and travel to the store's PCs.
+    """
+    if pin is not None and not PIN.fullmatch(pin):
+        raise ValidationError("a PIN is 4 to 8 digits")
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise ValidationError("a username is 2-80 lowercase letters, digits, '.', '-' or '_'")
@@ -82,6 +91,7 @@ def add_user(
     recorder.upsert("user", user_id, {
         "username": username, "full_name": full_name or username, "role": person_role.value,
         "store_id": store_id, "password_hash": hash_secret(password), "active": True,
+        "pin_hash": hash_secret(pin) if pin is not None else None,
     }, store_id=store_id)
     return user_id
 

@@ -28,11 +28,18 @@ def demo(
     ] = True,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    desktop: Annotated[bool | None, typer.Option(
+        "--desktop/--no-desktop",
+        help="Open a demo store PC's desktop app (default: when a display is available).",
+    )] = None,
 ) -> None:
     """Embedded default: central on SQLite with demo data, every agent on one port."""
     from central.demo_command import run_demo
+    from minimarket.demo_desktop import display_available, start_demo_desktop
 
-    run_demo(serve=serve, host=host, port=port)
+    opens = desktop if desktop is not None else display_available()
+    run_demo(serve=serve, host=host, port=port,
+             before_serve=start_demo_desktop if opens else None)
 
 
 @app.command()

@@ -206,3 +206,30 @@ def test_the_real_argentine_catalog_imports(mm, tmp_path):
     assert products > 1800
     assert all("barcode" in line or "already on line" in line for line in bad)
     assert db.execute("select count(*) from barcodes").fetchone()[0] == products
+
+
+def test_add_user_with_a_pin_keeps_only_its_hash_and_refuses_a_bad_one(tmp_path, monkeypatch):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from central import identity
+    from central.runtime import open_central
+    from shared.db import tables as t
+    from shared.db.migrate import upgrade
+    from shared.domain.errors import ValidationError
+    from shared.security.passwords import verify_secret
+
+    monkeypatch.setenv("MINIMARKET_DATA_DIR", str(tmp_path))
+    central = open_central(f"sqlite:///{tmp_path / 'c.db'}", require_schema=False)
+    upgrade(central.engine)
+    with central.transaction() as (session, recorder):
+        identity.add_store(session, recorder, "S1", "Centro")
+        identity.add_user(session, recorder, "ana", "contraseña-larga", "cajero", "S1", pin="4821")
+        with pytest.raises(ValidationError, match="4 to 8 digits"):
+            identity.add_user(session, recorder, "beto", "contraseña-larga", "cajero", "S1",
+                              pin="12a4")
+    with Session(central.engine) as session:
+        user = session.scalars(select(t.User).where(t.User.username == "ana")).one()
+        assert user.pin_hash and "4821" not in user.pin_hash
+        assert verify_secret(user.pin_hash, "4821") and not verify_secret(user.pin_hash, "4822")
+    central.engine.dispose()
