@@ -18,7 +18,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from _catalog import BRANDS, CATEGORIES, SIZES, WEIGHED, ean13, scale_lookup_code
 from _ledger_sql import PRODUCTS, STORES
@@ -86,12 +86,28 @@ def _product(rng: random.Random, p: int) -> tuple[dict[str, object], str, int]:
     return payload, code, price
 
 
+def write_products(recorder: Recorder, products: int, rng: random.Random,
+                   today: date) -> list[str]:
+    """Products ``0 … products-1`` (ids ``md5('product-<p>')``), each with its barcode
+    and a chain-wide price from ``today``; the EAN-13s of those counted in units."""
+    sale_barcodes: list[str] = []
+    for p in range(products):
+        product_id = md5_uuid(f"product-{p}")
+        payload, barcode, price = _product(rng, p)
+        recorder.upsert("product", product_id, payload)
+        recorder.upsert("barcode", new_id(), {"code": barcode, "product_id": product_id})
+        recorder.append("price", {"product_id": product_id, "store_id": None,
+                                  "price_cents": price, "effective_from": today})
+        if not is_weighed(p):
+            sale_barcodes.append(barcode)
+    return sale_barcodes
+
+
 def write_chain(engine: Engine, *, seed: int = 2026) -> Chain:
     """Stores, products (barcode and chain-wide price each) and users, in one transaction."""
     rng = random.Random(seed)
     today = business_day(datetime.now(UTC))
     codes = [store_code(s) for s in range(STORES)]
-    sale_barcodes: list[str] = []
     with Session(engine) as session, session.begin():
         recorder = Recorder(session, load_replica(session))
         with recorder.batch():
@@ -100,15 +116,7 @@ def write_chain(engine: Engine, *, seed: int = 2026) -> Chain:
                 recorder.upsert("store", store_id, {"code": code, "name": f"Sucursal {s + 1}"},
                                 store_id=store_id)
         with recorder.batch():
-            for p in range(PRODUCTS):
-                product_id = md5_uuid(f"product-{p}")
-                payload, barcode, price = _product(rng, p)
-                recorder.upsert("product", product_id, payload)
-                recorder.upsert("barcode", new_id(), {"code": barcode, "product_id": product_id})
-                recorder.append("price", {"product_id": product_id, "store_id": None,
-                                          "price_cents": price, "effective_from": today})
-                if not is_weighed(p):
-                    sale_barcodes.append(barcode)
+            sale_barcodes = write_products(recorder, PRODUCTS, rng, today)
         users = [ADMIN, READER]
         identity.add_user(session, recorder, ADMIN, PASSWORD, "admin")
         identity.add_user(session, recorder, READER, PASSWORD, "deposito")

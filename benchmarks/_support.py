@@ -51,17 +51,24 @@ def _libpq_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def scratch_name(label: str) -> str:
+    return f"mm_bench_{os.getpid()}_{label}"
+
+
 @contextmanager
-def scratch_database(admin_url: str, label: str) -> Iterator[str]:
+def scratch_database(admin_url: str, label: str, template: str | None = None) -> Iterator[str]:
     """A new, empty PostgreSQL database ``mm_bench_<pid>_<label>``; dropped on the way out.
 
+    With ``template`` (the label of another scratch database, nobody connected to it)
+    the new database starts as a copy of that one instead of empty.
     The drop runs on success, on errors, on Ctrl-C and (with ``stop_cleanly_on_sigterm``)
     on SIGTERM; ``WITH (FORCE)`` ends connections a pool may still hold.
     """
-    name = f"mm_bench_{os.getpid()}_{label}"
+    name = scratch_name(label)
+    copy_of = f' TEMPLATE "{scratch_name(template)}"' if template else ""
     with psycopg.connect(_libpq_dsn(admin_url), autocommit=True, connect_timeout=5) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy_of}')
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:

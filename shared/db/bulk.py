@@ -1,8 +1,9 @@
-"""Bulk inserts: COPY on PostgreSQL (psycopg), one raw executemany on SQLite.
+"""Bulk inserts: COPY on PostgreSQL (psycopg or asyncpg), one raw executemany on SQLite.
 
-An import or a first sync writes tens of thousands of rows; COPY moves them to
-PostgreSQL several times faster than parameterised INSERTs. Rows of one call must
-share one shape (the same keys), which the callers guarantee.
+An import or a first sync writes tens of thousands of rows, and every sync push a
+thousand; COPY moves them to PostgreSQL several times faster than parameterised
+INSERTs. Rows of one call must share one shape (the same keys), which the callers
+guarantee.
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         return
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) >= COPY_THRESHOLD:
+    if len(rows) < COPY_THRESHOLD:
+        session.execute(insert(table), list(rows))
+    elif dialect.name == "postgresql" and dialect.driver == "psycopg":
         _copy(connection.connection.driver_connection, table, rows)
-    elif dialect.name == "sqlite" and len(rows) >= COPY_THRESHOLD:
+    elif dialect.name == "postgresql" and dialect.driver == "asyncpg":
+        _copy_asyncpg(connection, table, rows)
+    elif dialect.name == "sqlite":
         _executemany(connection, table, rows)
     else:
         session.execute(insert(table), list(rows))
@@ -78,6 +83,31 @@ def _copy(raw: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
                 Jsonb(row[name]) if name in json_columns and row[name] is not None else row[name]
                 for name in columns
             ])
+
+
+def _copy_asyncpg(connection: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """asyncpg's binary COPY, awaited from the synchronous code ``run_sync`` runs (central).
+
+    SQLAlchemy's asyncpg adapter opens its transaction at the first statement, so one
+    is run first when none is open yet: the COPY must commit or roll back with the rest.
+    JSON goes as text, which the JSONB codec SQLAlchemy installs on each connection takes.
+    """
+    import json
+
+    from sqlalchemy.util import await_only
+
+    raw = connection.connection.driver_connection
+    if not raw.is_in_transaction():
+        connection.exec_driver_sql("SELECT 1")
+    columns, source = _with_defaults(table, rows)
+    json_columns = {name for name in columns if _is_json(table, name)}
+    records = [
+        tuple(json.dumps(row[name]) if name in json_columns and row[name] is not None
+              else row[name] for name in columns)
+        for row in source
+    ]
+    await_only(raw.copy_records_to_table(table.name, records=records, columns=columns,
+                                         schema_name=table.schema))
 
 
 def _evaluate(default: Any) -> Any:

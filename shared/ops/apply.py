@@ -8,6 +8,7 @@ tens of thousands of operations stays fast.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -185,6 +186,15 @@ def _movement_row(op: Operation, movement: Any) -> dict[str, Any]:
     return MOVEMENT_SPEC.complete(full)
 
 
+@functools.cache
+def _required_columns(table: Table) -> tuple[str, ...]:
+    """The columns a ledger row must fill itself: not nullable and without a default.
+
+    Worked out once per table; every operation a sync applies is checked against it.
+    """
+    return tuple(c.name for c in table.columns if not c.nullable and c.default is None)
+
+
 def _ledger_rows(
     spec: EntitySpec, op: Operation
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -197,10 +207,7 @@ def _ledger_rows(
             raise BadPayload("invoice_confirmation.movements: expected a list")
         movements = [_movement_row(op, movement) for movement in raw]
     row = {**spec.convert(payload), "id": op.entity_id, **_ledger_columns(op)}
-    missing = [
-        c.name for c in spec.table.columns
-        if not c.nullable and c.default is None and row.get(c.name) is None
-    ]
+    missing = [name for name in _required_columns(spec.table) if row.get(name) is None]
     if missing:
         raise BadPayload(f"{spec.name}: missing {', '.join(missing)}")
     spec.complete(row)
