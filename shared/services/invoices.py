@@ -230,9 +230,14 @@ def supplier_codes(
 
 
 def remember_supplier_codes(
-    session: Session, recorder: Recorder, supplier_id: uuid.UUID, lines: Sequence[t.InvoiceLine]
+    session: Session, recorder: Recorder, supplier_id: uuid.UUID, lines: Sequence[t.InvoiceLine],
+    *, store_id: uuid.UUID | None = None,
 ) -> None:
-    """The supplier's own code of each matched line now points at that product."""
+    """The supplier's own code of each matched line now points at that product.
+
+    ``store_id`` scopes the mappings a store PC writes (a store may only write in its own
+    scope); HQ's are chain-wide.
+    """
     wanted = {
         line.supplier_code.strip(): line.product_id for line in lines
         if line.supplier_code and line.supplier_code.strip() and line.product_id is not None
@@ -243,9 +248,10 @@ def remember_supplier_codes(
         if mapping is None:
             recorder.upsert("supplier_product_code", new_id(), {
                 "supplier_id": supplier_id, "supplier_code": code, "product_id": product_id,
-            })
+            }, store_id=store_id)
         elif mapping.product_id != product_id:
-            recorder.upsert("supplier_product_code", mapping.id, {"product_id": product_id})
+            recorder.upsert("supplier_product_code", mapping.id, {"product_id": product_id},
+                            store_id=store_id)
 
 
 def confirm_invoice(
@@ -308,6 +314,7 @@ def confirm_invoice(
             if current.get(product_id) != cost:
                 recorder.upsert("product", product_id, {"last_cost_cents": cost})
         if invoice.supplier_id is not None and kind is not None:
-            remember_supplier_codes(session, recorder, invoice.supplier_id, lines)
+            scope = invoice.store_id if recorder.replica.keeps_outbox else None
+            remember_supplier_codes(session, recorder, invoice.supplier_id, lines, store_id=scope)
     return ConfirmedInvoice(confirmation_id, invoice.id, key, invoice.store_id, document, moment,
                             movements, last_costs)
