@@ -65,6 +65,7 @@ class CriticalItem:
     level: int | Decimal
     minimum: int | Decimal
     shortage: int | Decimal  # minimum - level
+    unit: str = "unidad"  # shared.domain.enums.Unit value: quantities are in kg for "kg"
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def critical_items(
 ) -> tuple[list[CriticalItem], int]:
     """Products below their minimum here, most short first (top ``limit``), and how many."""
     rows = session.execute(
-        select(t.Product.id, t.Product.sku, t.Product.name, t.Product.min_stock_milli)
+        select(t.Product.id, t.Product.sku, t.Product.name, t.Product.unit,
+               t.Product.min_stock_milli)
         .where(visible_products(), t.Product.merged_into.is_(None),
                t.Product.min_stock_milli.is_not(None))
     ).all()
@@ -164,6 +166,7 @@ def critical_items(
             short.append((row.min_stock_milli - level, row, level))
     short.sort(key=lambda item: (-item[0], item[1].sku or ""))
     items = [CriticalItem(row.id, row.sku or "", row.name or "", milli_to_quantity(level),
-                          milli_to_quantity(row.min_stock_milli), milli_to_quantity(gap))
+                          milli_to_quantity(row.min_stock_milli), milli_to_quantity(gap),
+                          row.unit or "unidad")
              for gap, row, level in short[:limit]]
     return items, len(short)

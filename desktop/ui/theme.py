@@ -33,7 +33,6 @@ QLabel#hint {{ color: {MUTED}; }}
 QLabel#bigNumber {{ font-size: 26pt; font-weight: bold; }}
 QLabel#brand {{ color: white; font-size: 17pt; font-weight: bold; padding: 14px 12px 4px 12px; }}
 QLabel#brandStore {{ color: #c9d6e6; padding: 0 12px 12px 12px; }}
-QLabel#placeholder {{ color: {MUTED}; font-size: 18pt; }}
 
 #nav {{ background: {NAV}; }}
 #nav QPushButton {{

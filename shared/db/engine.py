@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.pool import QueuePool
 
 from shared.domain.errors import ConfigError, WrongPassphrase
 
@@ -118,7 +119,12 @@ def open_sqlcipher(path: Path, key: bytes, *, create: bool = False) -> Engine:
     if not create and not path.exists():
         raise FileNotFoundError(f"no store database at {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(sqlcipher_url(path, key))
+    # Not the dialect's default SingletonThreadPool: it keeps a connection per thread and,
+    # past five threads, closes arbitrary ones even while in use. The desktop's Qt
+    # workers lose their thread-locals after each task (each would look like a new
+    # thread), so connections are pooled and handed between threads instead.
+    engine = create_engine(sqlcipher_url(path, key), poolclass=QueuePool,
+                           connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _quiet_sqlcipher)
     event.listen(engine, "connect", _sqlite_pragmas)
     try:

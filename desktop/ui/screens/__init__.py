@@ -7,16 +7,14 @@ the same ``key``, ``title`` and ``shortcut`` as its placeholder and put it here 
 from __future__ import annotations
 
 from desktop.ui.screens.base import Screen, ShellContext
-from desktop.ui.screens.placeholder import (
-    CountScreen,
-    HomeScreen,
-    PricesScreen,
-    ReceivingScreen,
-    ReturnScreen,
-    SaleScreen,
-    StockScreen,
-)
+from desktop.ui.screens.count_screen import CountScreen
+from desktop.ui.screens.home_screen import HomeScreen
+from desktop.ui.screens.intake_screen import IntakeScreen
+from desktop.ui.screens.prices_screen import PricesScreen
+from desktop.ui.screens.return_screen import ReturnScreen
+from desktop.ui.screens.sale_screen import SaleScreen
 from desktop.ui.screens.settings_screen import SettingsScreen
+from desktop.ui.screens.stock_screen import StockScreen
 from desktop.ui.screens.sync_screen import SyncScreen
 
 SCREEN_CLASSES: tuple[type[Screen], ...] = (
@@ -24,7 +22,7 @@ SCREEN_CLASSES: tuple[type[Screen], ...] = (
     SaleScreen,  # F2
     ReturnScreen,  # F3
     StockScreen,  # F4
-    ReceivingScreen,  # F5
+    IntakeScreen,  # F5
     CountScreen,  # F6
     PricesScreen,  # F7
     SyncScreen,  # F8
