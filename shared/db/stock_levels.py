@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Table, Uuid, bindparam, delete, func, select, text, update
@@ -99,26 +100,65 @@ def pairs_for_documents(session: Session, invoice_keys: Iterable[str]) -> set[St
     return pairs
 
 
+@dataclass
+class Delta:
+    """Plain movements (no document) a unit of work added to one pair: their sum and the
+    earliest clock reading among them."""
+
+    qty_milli: int = 0
+    first_hlc: int = 2**63 - 1
+
+    def add(self, qty_milli: int, hlc: int) -> None:
+        self.qty_milli += qty_milli
+        self.first_hlc = min(self.first_hlc, hlc)
+
+
 def refresh_levels(
-    session: Session, pairs: Iterable[StockPair], invoice_keys: Iterable[str] = ()
+    session: Session, pairs: Iterable[StockPair], invoice_keys: Iterable[str] = (),
+    deltas: Mapping[StockPair, Delta] | None = None,
 ) -> None:
-    """Recompute the cached level of ``pairs`` and of every pair holding these documents.
+    """Bring the cached level of ``pairs`` (and of every pair holding these documents) up
+    to date with the ledger.
+
+    A pair in ``deltas`` — only plain movements were added to it — whose latest count is
+    older than all of them just adds their sum: the level is the latest count plus the
+    movements after it, and these come after it. Any other pair (a count, a document, a
+    movement that sorts before the latest count) is recomputed from its ledger.
 
     Cache rows are created once and then only updated, never deleted and re-inserted,
     so that on PostgreSQL a row lock can make concurrent refreshes of one pair take
-    turns (see :func:`_lock_pairs`).
+    turns (see :func:`_lock_pairs`); the latest count is read after that lock.
     """
-    wanted = sorted(set(pairs) | pairs_for_documents(session, invoice_keys))
+    document_pairs = pairs_for_documents(session, invoice_keys)
+    wanted = sorted(set(pairs) | document_pairs)
     if not wanted:
         return
-    _ensure_rows(session, wanted)
+    existing = _ensure_rows(session, wanted)
     if session.connection().dialect.name == "postgresql":
         _lock_pairs(session, wanted)
+    candidates = [pair for pair in wanted if deltas and pair in deltas
+                  and pair in existing and pair not in document_pairs]
+    latest = _latest_counts(session, candidates)
+    incremental = {pair for pair in candidates
+                   if latest.get(pair, -1) < deltas[pair].first_hlc}  # type: ignore[index]
+    table = cast(Table, t.StockLevel.__table__)
+    if incremental:
+        add = (
+            update(table)
+            .where(table.c.store_id == bindparam("b_store"))
+            .where(table.c.product_id == bindparam("b_product"))
+            .values(qty_milli=table.c.qty_milli + bindparam("b_delta"), updated_at=func.now())
+        )
+        session.connection().execute(add, [
+            {"b_store": store_id, "b_product": product_id,
+             "b_delta": deltas[(store_id, product_id)].qty_milli}  # type: ignore[index]
+            for store_id, product_id in sorted(incremental)
+        ])
     by_store: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for store_id, product_id in wanted:
-        by_store[store_id].append(product_id)
+        if (store_id, product_id) not in incremental:
+            by_store[store_id].append(product_id)
     statement = _typed(_levels_statement(True))
-    table = cast(Table, t.StockLevel.__table__)
     write = (
         update(table)
         .where(table.c.store_id == bindparam("b_store"))
@@ -137,17 +177,46 @@ def refresh_levels(
             ])
 
 
-def _ensure_rows(session: Session, pairs: list[StockPair]) -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
+def _latest_counts(session: Session, pairs: list[StockPair]) -> dict[StockPair, int]:
+    """The clock reading of each pair's latest count (pairs never counted are absent)."""
+    by_store: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for store_id, product_id in pairs:
+        by_store[store_id].append(product_id)
+    latest: dict[StockPair, int] = {}
+    c = t.CountEntry
+    for store_id, product_ids in by_store.items():
+        for start in range(0, len(product_ids), 500):
+            rows = session.execute(
+                select(c.product_id, func.max(c.hlc))
+                .where(c.store_id == store_id, c.product_id.in_(product_ids[start : start + 500]))
+                .group_by(c.product_id)
+            )
+            latest.update({(store_id, product_id): int(hlc) for product_id, hlc in rows})
+    return latest
 
-    dialect = session.connection().dialect.name
-    for start in range(0, len(pairs), 500):
-        part = pairs[start : start + 500]
-        rows = [{"store_id": s, "product_id": p, "qty_milli": 0} for s, p in part]
-        if dialect == "postgresql":
-            session.execute(postgresql.insert(t.StockLevel).values(rows).on_conflict_do_nothing())
-        else:
-            session.execute(sqlite.insert(t.StockLevel).values(rows).on_conflict_do_nothing())
+
+def _ensure_rows(session: Session, pairs: list[StockPair]) -> set[StockPair]:
+    """Create the missing cache rows; returns the pairs that already had one."""
+    existing: set[StockPair] = set()
+    by_store: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for store_id, product_id in pairs:
+        by_store[store_id].append(product_id)
+    level = t.StockLevel
+    for store_id, product_ids in by_store.items():
+        for start in range(0, len(product_ids), 500):
+            existing.update((store_id, product_id) for product_id in session.scalars(
+                select(level.product_id).where(
+                    level.store_id == store_id,
+                    level.product_id.in_(product_ids[start : start + 500]))))
+    missing = [pair for pair in pairs if pair not in existing]
+    if missing:
+        insert_missing = text(
+            "INSERT INTO stock_levels (store_id, product_id, qty_milli, updated_at) "
+            "VALUES (:store_id, :product_id, 0, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"
+        ).bindparams(bindparam("store_id", type_=level.store_id.type),
+                     bindparam("product_id", type_=level.product_id.type))
+        session.execute(insert_missing, [{"store_id": s, "product_id": p} for s, p in missing])
+    return existing
 
 
 def _lock_pairs(session: Session, pairs: list[StockPair]) -> None:

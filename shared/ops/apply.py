@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import tables as t
 from shared.db.bulk import bulk_insert
-from shared.db.stock_levels import StockPair, refresh_levels
+from shared.db.stock_levels import Delta, StockPair, refresh_levels
 from shared.ops.merge import merge_fields
 from shared.ops.model import Operation, OpKind
 from shared.ops.registry import MOVEMENT_SPEC, BadPayload, EntitySpec, spec_for
@@ -43,6 +43,11 @@ class ApplyResult:
     duplicates: list[uuid.UUID] = field(default_factory=list)
     stock_pairs: set[StockPair] = field(default_factory=set)
     invoice_keys: set[str] = field(default_factory=set)
+    #: plain movements per pair; a pair also counted or holding a document is not here
+    deltas: dict[StockPair, Delta] = field(default_factory=dict)
+    blocked: set[StockPair] = field(default_factory=set)
+    #: leave the stock cache alone (a first sync rebuilds it once at the end)
+    levels_skipped: bool = False
 
 
 def known_op_ids(session: Session, op_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -79,7 +84,8 @@ def validate(op: Operation) -> EntitySpec:
 
 
 def apply_operations(
-    session: Session, ops: Iterable[Operation | Prepared], *, assume_new: bool = False
+    session: Session, ops: Iterable[Operation | Prepared], *, assume_new: bool = False,
+    refresh: bool = True,
 ) -> ApplyResult:
     """Log and merge ``ops``. Operations already applied here are skipped (idempotent).
 
@@ -113,8 +119,9 @@ def apply_operations(
             _merge_records(session, entity_ops[0].spec, entity_ops)
         else:
             _append_rows(session, entity_ops[0].spec, entity_ops, result)
-    if result.stock_pairs:
-        refresh_levels(session, result.stock_pairs, result.invoice_keys)
+    if result.stock_pairs and refresh:
+        refresh_levels(session, result.stock_pairs, result.invoice_keys, result.deltas)
+    result.levels_skipped = bool(result.stock_pairs) and not refresh
     result.applied = [prepared.op.op_id for prepared in fresh]
     return result
 
@@ -225,6 +232,18 @@ def _append_rows(
     movements = [movement for prepared in ops for movement in prepared.movements]
     bulk_insert(session, spec.table, rows)
     bulk_insert(session, _MOVEMENTS, movements)
-    touched = movements + (rows if spec.name == "count_entry" else [])
+    counted = rows if spec.name == "count_entry" else []
+    touched = movements + counted
     result.stock_pairs |= {(row["store_id"], row["product_id"]) for row in touched}
+    blocked = {(row["store_id"], row["product_id"]) for row in counted} | {
+        (row["store_id"], row["product_id"]) for row in movements if row.get("invoice_key")}
+    for row in movements:
+        pair = (row["store_id"], row["product_id"])
+        if pair in blocked or pair in result.blocked:
+            result.deltas.pop(pair, None)
+        else:
+            result.deltas.setdefault(pair, Delta()).add(row["qty_milli"], row["hlc"])
+    result.blocked |= blocked
+    for pair in blocked:
+        result.deltas.pop(pair, None)
     result.invoice_keys |= {row["invoice_key"] for row in movements if row.get("invoice_key")}

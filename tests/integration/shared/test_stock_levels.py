@@ -97,9 +97,12 @@ def test_sql_levels_follow_the_ledger_rules_whatever_the_arrival_order(make_engi
         random.shuffle(ops)
         with Session(engine) as session, session.begin():
             clear_ledger(session)
-            # one by one, as a PC syncing piecemeal would deliver them
-            for op in ops:
-                apply_operations(session, [op])
+            # in small random batches, as PCs syncing piecemeal deliver them: a batch may
+            # add several movements to a pair, some sorting before its latest count
+            while ops:
+                size = random.randint(1, 4)
+                batch, ops = ops[:size], ops[size:]
+                apply_operations(session, batch)
             assert nonzero(cached_levels(session)) == expected  # incremental cache
             assert nonzero(compute_levels(session)) == expected  # full SQL
             rebuild_levels(session)
