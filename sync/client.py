@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
-from shared.db.stock_levels import pairs_for_documents, refresh_levels
+from shared.db.stock_levels import pairs_for_documents, rebuild_levels, refresh_levels
 from shared.domain.errors import MinimarketError
 from shared.logging import get_logger
 from shared.ops.apply import apply_operations
@@ -40,6 +42,7 @@ from sync.protocol import (
 CURSOR_KEY = "sync_cursor"
 CHECKSUM_KEY = "sync_checksum"
 SERVER_ID_KEY = "sync_server_id"
+LEVELS_STALE_KEY = "stock_cache_stale"
 REPAIRS_KEY = "sync_repairs"
 RESYNCS_KEY = "sync_resyncs"
 CLOCK_OFFSET_KEY = "clock_offset_ms"
@@ -144,14 +147,26 @@ def reset_replica(session: Session) -> int:
 
 def pending_operations(session: Session, limit: int = MAX_PUSH_OPS) -> list[Operation]:
     """The oldest operations waiting in the outbox, in operation order."""
-    rows = session.execute(
-        select(t.OperationRow)
+    return load_operations(session, pending_order(session)[:limit])
+
+
+def pending_order(session: Session) -> list[uuid.UUID]:
+    """Every operation waiting in the outbox, oldest first (one sort for a whole push)."""
+    return list(session.scalars(
+        select(t.OperationRow.op_id)
         .join(t.OutboxEntry, t.OutboxEntry.op_id == t.OperationRow.op_id)
         .where(t.OutboxEntry.status == "pending")
         .order_by(t.OperationRow.hlc, t.OperationRow.device_id, t.OperationRow.op_id)
-        .limit(limit)
-    ).scalars().all()
-    return [Operation.from_wire(_wire(row)) for row in rows]
+    ))
+
+
+def load_operations(session: Session, op_ids: list[uuid.UUID]) -> list[Operation]:
+    """These operations from the log, in the order given."""
+    rows: dict[uuid.UUID, t.OperationRow] = {}
+    for start in range(0, len(op_ids), 500):
+        rows.update((row.op_id, row) for row in session.scalars(
+            select(t.OperationRow).where(t.OperationRow.op_id.in_(op_ids[start : start + 500]))))
+    return [Operation.from_wire(_wire(rows[op_id])) for op_id in op_ids if op_id in rows]
 
 
 def _wire(row: t.OperationRow) -> dict[str, object]:
@@ -170,17 +185,19 @@ def outbox_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-def _batches(ops: list[Operation]) -> Iterator[list[Operation]]:
+def _batches(ops: list[Operation]) -> Iterator[list[dict[str, Any]]]:
+    """Wire forms of ``ops`` in batches under the size limit, each encoded once."""
     import json
 
-    batch: list[Operation] = []
+    batch: list[dict[str, Any]] = []
     size = 0
     for op in ops:
-        weight = len(json.dumps(op.to_wire()))
+        wire = op.to_wire()
+        weight = len(json.dumps(wire))
         if batch and size + weight > MAX_PUSH_BYTES:
             yield batch
             batch, size = [], 0
-        batch.append(op)
+        batch.append(wire)
         size += weight
     if batch:
         yield batch
@@ -195,23 +212,53 @@ class SyncClient:
         self.app_version = app_version
 
     def push_pending(self, report: SyncReport) -> None:
-        """Push the outbox in batches until it is empty (refused ones stay, marked)."""
+        """Push the outbox in batches until it is empty (refused ones stay, marked).
+
+        Up to the transport's ``max_in_flight`` batches (1 when it does not say) are in
+        flight at once: the next batch is read and encoded while the server applies the
+        previous one. Each answer is recorded
+        as it comes, in order; the server treats every operation on its own, so batches
+        need not arrive in order. If a batch fails, the answers already received are
+        recorded and the error is raised: what was not answered stays pending.
+        """
         previous: set[uuid.UUID] | None = None
         while True:
             with self.transaction() as session:
-                ops = pending_operations(session)
+                order = pending_order(session)
                 counts = outbox_counts(session)
-            if not ops:
+            if not order:
                 return
-            pending = {op.op_id for op in ops}
+            pending = set(order)
             if pending == previous:  # a server that answers for none of them must not hang us
                 raise SyncStalled(f"the server answered for none of {len(pending)} operations")
             previous = pending
-            for batch in _batches(ops):
-                self._push_batch(batch, counts, report)
+            in_flight = max(int(getattr(self.transport, "max_in_flight", 1)), 1)
+            with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="sync-push") as pool:
+                flight: deque[tuple[Future[PushResponse], int]] = deque()
+                try:
+                    for batch in self._outbox_batches(order):
+                        request, sent_ms = self._request(batch, counts)
+                        counts["pending"] = max(counts["pending"] - len(batch), 0)
+                        flight.append((pool.submit(self.transport.push, request), sent_ms))
+                        if len(flight) >= in_flight:
+                            future, sent_ms = flight.popleft()
+                            self._record(future.result(), sent_ms, report)
+                    while flight:
+                        future, sent_ms = flight.popleft()
+                        self._record(future.result(), sent_ms, report)
+                finally:
+                    for future, sent_ms in flight:  # after an error: keep what was answered
+                        if not future.cancel() and future.exception() is None:
+                            self._record(future.result(), sent_ms, report)
 
-    def _push_batch(self, batch: list[Operation], counts: dict[str, int],
-                    report: SyncReport) -> None:
+    def _outbox_batches(self, order: list[uuid.UUID]) -> Iterator[list[dict[str, Any]]]:
+        for start in range(0, len(order), MAX_PUSH_OPS):
+            with self.transaction() as session:
+                ops = load_operations(session, order[start : start + MAX_PUSH_OPS])
+            yield from _batches(ops)
+
+    def _request(self, batch: list[dict[str, Any]],
+                 counts: dict[str, int]) -> tuple[PushRequest, int]:
         with self.transaction() as session:
             offset = _meta(session, CLOCK_OFFSET_KEY)
             repairs, resyncs = (int(_meta(session, key) or 0) for key in (REPAIRS_KEY, RESYNCS_KEY))
@@ -220,18 +267,21 @@ class SyncClient:
                               wall_ms=time.time_ns() // 1_000_000,
                               clock_offset_ms=int(offset) if offset else None,
                               repairs=repairs, resyncs=resyncs)
-        sent_ms = time.time_ns() // 1_000_000
-        request = PushRequest(batch_id=uuid.uuid4().hex, ops=[op.to_wire() for op in batch],
-                              heartbeat=heartbeat)
-        response = self.transport.push(request)
+        # Built from operations read from our own log: nothing to validate again.
+        request = PushRequest.model_construct(batch_id=uuid.uuid4().hex, ops=batch,
+                                              heartbeat=heartbeat)
+        return request, time.time_ns() // 1_000_000
+
+    def _record(self, response: PushResponse, sent_ms: int, report: SyncReport) -> None:
         now = datetime.now(UTC)
         # The server read its clock about halfway through the round trip.
         local_ms = (sent_ms + time.time_ns() // 1_000_000) // 2
         with self.transaction() as session:
             _set_meta(session, CLOCK_OFFSET_KEY, str(response.server_time_ms - local_ms))
             sent = [uuid.UUID(op_id) for op_id in response.accepted + response.duplicates]
-            if sent:
-                session.execute(update(t.OutboxEntry).where(t.OutboxEntry.op_id.in_(sent))
+            for start in range(0, len(sent), 500):
+                session.execute(update(t.OutboxEntry)
+                                .where(t.OutboxEntry.op_id.in_(sent[start : start + 500]))
                                 .values(status="accepted", updated_at=now))
             for refused in response.refused:
                 try:
@@ -285,6 +335,7 @@ class SyncClient:
             cursor = int(_meta(session, CURSOR_KEY) or 0)
             checksum = Checksum.parse(_meta(session, CHECKSUM_KEY))
             server_id = _meta(session, SERVER_ID_KEY)
+            stale = bool(_meta(session, LEVELS_STALE_KEY))
         while True:
             page = self.transport.pull(cursor, MAX_PULL_OPS)
             if page.server_id is not None and page.server_id != server_id:
@@ -311,9 +362,15 @@ class SyncClient:
                 checksum = Checksum.parse(page.compacted)
             ops = [Operation.from_wire(raw) for raw in page.ops]
             checksum = checksum.add(op.op_id for op in ops)
+            # From zero (a first sync, a repair, a re-sync) the stock cache is rebuilt once
+            # at the end rather than refreshed page by page; an interrupted pull keeps the
+            # mark and the rebuild still happens when it completes.
+            stale = stale or cursor == 0
             with self.transaction() as session:
                 if ops:
-                    apply_operations(session, ops)
+                    apply_operations(session, ops, refresh=not stale)
+                if stale:
+                    _set_meta(session, LEVELS_STALE_KEY, "1")
                 _set_meta(session, CURSOR_KEY, str(page.cursor))
                 _set_meta(session, CHECKSUM_KEY, checksum.text())
             for op in ops:
@@ -323,6 +380,10 @@ class SyncClient:
             if progress is not None:
                 progress(len(ops), page.more)
             if not page.more:
+                if stale:
+                    with self.transaction() as session:
+                        rebuild_levels(session)
+                        _set_meta(session, LEVELS_STALE_KEY, "")
                 return page
 
     def _observe(self, reading: int) -> None:

@@ -44,6 +44,7 @@ class Pusher:
 @dataclass
 class PushOutcome:
     accepted: list[uuid.UUID] = field(default_factory=list)
+    applied: list[Operation] = field(default_factory=list)  # the accepted operations
     duplicates: list[uuid.UUID] = field(default_factory=list)
     refused: list[tuple[str, Refusal]] = field(default_factory=list)  # (op id text, why)
 
@@ -104,6 +105,7 @@ def push(
     if ready:
         apply_operations(session, list(ready.values()), assume_new=True)
         outcome.accepted = list(ready)
+        outcome.applied = [prepared.op for prepared in ready.values()]
     return outcome
 
 

@@ -58,6 +58,9 @@ def enroll(server: str, token: str, name: str = "", kind: str = "pc",
 
 
 class HttpTransport:
+    #: push batches a client may have in flight at once over one connection pool
+    max_in_flight = 3
+
     def __init__(
         self, server: str, device_id: uuid.UUID, device_secret: str, *,
         attempts: int = 4, backoff_seconds: float = 0.5, timeout: httpx.Timeout = DEFAULT_TIMEOUT,

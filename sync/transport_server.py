@@ -46,7 +46,8 @@ class SyncHost(Protocol):
 
     async def transact(self, function: Callable[[Session], T]) -> T: ...
     def clock(self) -> HybridLogicalClock: ...
-    async def heartbeat(self, caller: Pusher, beat: dict[str, Any]) -> None: ...
+    def heartbeat(self, session: Session, caller: Pusher, beat: dict[str, Any]) -> None:
+        """Record a push's heartbeat, inside the push's own transaction."""
     async def applied(self, ops: Sequence[Operation]) -> None: ...
 
 
@@ -107,16 +108,17 @@ def sync_router(
         body = await _read_push(request)
         server_clock = server.clock()
 
+        beat = body.heartbeat.model_dump()
+
         def run(session: Session) -> PushOutcome:
-            return push(session, caller, body.ops, server_clock)
+            outcome = push(session, caller, body.ops, server_clock)
+            server.heartbeat(session, caller, beat)
+            return outcome
 
         outcome: PushOutcome = await server.transact(run)
         await server.transact(sequence_pending)
-        await server.heartbeat(caller, body.heartbeat.model_dump())
-        if outcome.accepted:
-            accepted = {str(op_id) for op_id in outcome.accepted}
-            await server.applied([Operation.from_wire(raw) for raw in body.ops
-                                  if isinstance(raw, dict) and str(raw.get("op_id")) in accepted])
+        if outcome.applied:
+            await server.applied(outcome.applied)
         return push_response(outcome, server_clock)
 
     @router.get("/pull", response_model=PullResponse)

@@ -40,6 +40,11 @@ class Database:
     def backend(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def loaded_replica(self) -> Replica | None:
+        """This process's replica once a transaction has loaded it (no database call)."""
+        return self._replica
+
     def replica(self, session: Session) -> Replica:
         # One clock per process; the device id is the database's own (central's).
         if self._replica is None:

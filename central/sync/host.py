@@ -21,6 +21,7 @@ from shared.security.tokens import Principal
 from sync.server import Pusher
 
 T = TypeVar("T")
+_DEVICE_KINDS: dict[Any, str] = {}
 
 
 async def device_pusher(
@@ -35,7 +36,9 @@ async def device_pusher(
         device = session.get(t.Device, principal.subject)
         return device.kind if device is not None else "pc"
 
-    device_kind = await state.database.read(kind)
+    device_kind = _DEVICE_KINDS.get(principal.subject)
+    if device_kind is None:  # a device's kind never changes: read it once per process
+        device_kind = _DEVICE_KINDS[principal.subject] = await state.database.read(kind)
     return Pusher(principal.store_id, None if device_kind == "edge" else principal.subject,
                   credential_id=principal.subject)
 
@@ -51,25 +54,20 @@ class CentralSyncHost:
     def clock(self) -> HybridLogicalClock:
         return self.replica.clock
 
-    async def heartbeat(self, caller: Pusher, beat: dict[str, Any]) -> None:
+    def heartbeat(self, session: Session, caller: Pusher, beat: dict[str, Any]) -> None:
         device_id = caller.credential_id
-
+        if device_id is None:
+            return
         now = datetime.now(UTC)
         beat = dict(beat)
         if beat.get("clock_offset_ms") is None and isinstance(beat.get("wall_ms"), int):
             # No measurement from the device yet: what its clock said against ours.
             beat["clock_offset_ms"] = int(now.timestamp() * 1000) - beat["wall_ms"]
-
-        def record(session: Session) -> None:
-            if device_id is None:
-                return
-            device = session.get(t.Device, device_id)
-            if device is not None:
-                device.last_seen_at = now
-                device.app_version = str(beat.get("app_version") or "")[:40] or None
-                device.last_heartbeat = beat
-
-        await self.state.database.read(record)
+        device = session.get(t.Device, device_id)
+        if device is not None:
+            device.last_seen_at = now
+            device.app_version = str(beat.get("app_version") or "")[:40] or None
+            device.last_heartbeat = beat
 
     async def applied(self, ops: Sequence[Operation]) -> None:
         await self.state.invalidate_after(ops)
@@ -77,7 +75,7 @@ class CentralSyncHost:
 
 async def sync_host(request: Request) -> CentralSyncHost:
     state: CentralState = request.app.state.central
-    replica = await state.database.read(state.database.replica)
+    replica = state.database.loaded_replica or await state.database.read(state.database.replica)
     return CentralSyncHost(state, replica)
 
 

@@ -96,9 +96,15 @@ def _libpq_settings(options: str) -> dict[str, str]:
     return settings
 
 
+#: Page cache of a store database connection: every page read is decrypted, so the
+#: default 2 MB makes a first sync or a long history re-decrypt the same pages (KiB).
+STORE_CACHE_KIB = 64 * 1024
+
+
 def _quiet_sqlcipher(dbapi_connection: Any, _record: Any) -> None:
     # SQLCipher logs decryption failures to stderr itself; we raise a clear error instead.
     dbapi_connection.execute("PRAGMA cipher_log_level = NONE")
+    dbapi_connection.execute(f"PRAGMA cache_size = -{STORE_CACHE_KIB}")
 
 
 def sqlcipher_url(path: Path, key: bytes) -> URL:
