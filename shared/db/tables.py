@@ -165,7 +165,10 @@ class StockMovement(LedgerMixin, Base):
     transfer_id: Mapped[uuid.UUID | None]
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_stock_movements_level", "store_id", "product_id", "hlc"),)
+    __table_args__ = (
+        Index("ix_stock_movements_level", "store_id", "product_id", "hlc"),
+        Index("ix_stock_movements_day", "store_id", "occurred_at"),
+    )
 
 
 class CountSession(RecordMixin, Base):
