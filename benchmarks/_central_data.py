@@ -87,11 +87,11 @@ def _product(rng: random.Random, p: int) -> tuple[dict[str, object], str, int]:
 
 
 def write_products(recorder: Recorder, products: int, rng: random.Random,
-                   today: date) -> list[str]:
-    """Products ``0 … products-1`` (ids ``md5('product-<p>')``), each with its barcode
-    and a chain-wide price from ``today``; the EAN-13s of those counted in units."""
+                   today: date, *, first: int = 0) -> list[str]:
+    """Products ``first … first+products-1`` (ids ``md5('product-<p>')``), each with its
+    barcode and a chain-wide price from ``today``; the EAN-13s of those counted in units."""
     sale_barcodes: list[str] = []
-    for p in range(products):
+    for p in range(first, first + products):
         product_id = md5_uuid(f"product-{p}")
         payload, barcode, price = _product(rng, p)
         recorder.upsert("product", product_id, payload)

@@ -24,6 +24,26 @@ from _support import log
 
 OWNER_KEY = "mm_bench:owner"
 
+#: Runs argv[2:] and writes its wall time and rusage to argv[1]. On Linux a program's
+#: ru_maxrss starts at the peak of the address space it was exec'd from, so a command
+#: spawned straight from a large process would report that process's peak as its own.
+#: ``started_at`` is the ``perf_counter`` reading just before the fork (CLOCK_MONOTONIC
+#: on Linux), so the command's own readings can be compared with it.
+LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"pid": pid, "started_at": start, "seconds": time.perf_counter() - start,
+               "maxrss_kb": usage.ru_maxrss, "exit_code": os.waitstatus_to_exitcode(status)}, out)
+"""
+
 
 def free_port() -> int:
     with socket.socket() as probe:

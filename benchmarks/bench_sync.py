@@ -14,7 +14,7 @@ a free Redis database):
   at most 5 times the baseline's time.
 * initial sync: central holds P products (default 50,000) and M movements of the store
   (default 2 N); ``minimarket store enroll`` runs as a child process (through a small
-  launcher, see ``_LAUNCHER``): its wall time and peak RSS (``ru_maxrss``). Targets:
+  launcher, see ``_processes.LAUNCHER``): its wall time and peak RSS (``ru_maxrss``). Targets:
   under 60 s and under 300 MB.
 
 It exits 1 when a result is wrong: central does not hold exactly N new movements
@@ -51,7 +51,7 @@ from typing import Any, TypeVar, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _processes import free_port, redis_database, server
+from _processes import LAUNCHER, free_port, redis_database, server
 from _support import (
     DEFAULT_ADMIN_URL,
     log,
@@ -215,23 +215,6 @@ def push_outbox(pc: StoreData, base: str) -> SyncReport:
     return report
 
 
-#: Runs argv[2:] and writes its wall time and rusage to argv[1]. On Linux a program's
-#: ru_maxrss starts at the peak of the address space it was exec'd from, so a command
-#: spawned straight from this (large) process would report this process's peak as its own.
-_LAUNCHER = """
-import json, os, sys, time
-start = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execv(sys.argv[2], sys.argv[2:])
-    finally:
-        os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as out:
-    json.dump({"pid": pid, "seconds": time.perf_counter() - start,
-               "maxrss_kb": usage.ru_maxrss, "exit_code": os.waitstatus_to_exitcode(status)}, out)
-"""
 
 
 def run_enroll_command(base: str, token: str, data_dir: Path, work: Path,
@@ -250,7 +233,7 @@ def run_enroll_command(base: str, token: str, data_dir: Path, work: Path,
     out_path, err_path, usage_path = work / "enroll.out", work / "enroll.err", work / "usage.json"
     samples: list[tuple[float, float]] = []
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(usage_path), *command],
+        launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(usage_path), *command],
                                     env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
         done = threading.Event()

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.db.engine import BULK_CACHE_KIB, STORE_CACHE_KIB, set_page_cache
 from shared.db.stock_levels import pairs_for_documents, rebuild_levels, refresh_levels
 from shared.domain.errors import MinimarketError
 from shared.logging import get_logger
@@ -367,6 +368,8 @@ class SyncClient:
             # mark and the rebuild still happens when it completes.
             stale = stale or cursor == 0
             with self.transaction() as session:
+                if stale:
+                    set_page_cache(session, BULK_CACHE_KIB)
                 if ops:
                     apply_operations(session, ops, refresh=not stale)
                 if stale:
@@ -384,6 +387,7 @@ class SyncClient:
                     with self.transaction() as session:
                         rebuild_levels(session)
                         _set_meta(session, LEVELS_STALE_KEY, "")
+                        set_page_cache(session, STORE_CACHE_KIB)
                 return page
 
     def _observe(self, reading: int) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from shared.domain.errors import ConfigError, WrongPassphrase
@@ -96,9 +97,19 @@ def _libpq_settings(options: str) -> dict[str, str]:
     return settings
 
 
-#: Page cache of a store database connection: every page read is decrypted, so the
-#: default 2 MB makes a first sync or a long history re-decrypt the same pages (KiB).
-STORE_CACHE_KIB = 64 * 1024
+#: Page cache of a store database connection (KiB). Every page read is decrypted, so
+#: SQLite's default 2 MB re-decrypts the same pages over and over; the app keeps a few
+#: connections (its worker threads), so each stays moderate. A first sync, which writes
+#: the whole scope through one connection, raises its own to BULK_CACHE_KIB meanwhile.
+STORE_CACHE_KIB = 16 * 1024
+BULK_CACHE_KIB = 64 * 1024
+
+
+def set_page_cache(session: Session, kib: int) -> None:
+    """Resize this SQLite connection's page cache (a smaller size frees pages); no-op
+    on other databases."""
+    if session.connection().dialect.name == "sqlite":
+        session.execute(text(f"PRAGMA cache_size = -{int(kib)}"))
 
 
 def _quiet_sqlcipher(dbapi_connection: Any, _record: Any) -> None:
