@@ -14,25 +14,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.app.prices import price_text
 from desktop.app.store import StoreData
-from desktop.ui.messages import message_for
+from desktop.ui.screens.counter_widgets import CounterDialog
 from desktop.ui.screens.sync_screen import local_time
-from desktop.ui.widgets import Banner, button, hint
 from shared.domain.enums import Unit
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -231,82 +227,13 @@ def refocus(widget: QWidget) -> None:
     widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-class SmallDialog(QDialog):
-    """A modal dialog: a title, a sentence, fields, a message line, two buttons."""
-
-    submitted = Signal()
+class SmallDialog(CounterDialog):
+    """The counter's small modal dialog, its sentence in the back office's type size."""
 
     def __init__(self, parent: QWidget, title: str, text: str = "", *,
                  ok_text: str = "Aceptar", cancel_text: str = "Cancelar") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Minimarket: {title}")
-        self.setModal(True)
-        self.setMinimumWidth(620)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 22)
-        layout.setSpacing(12)
-        heading = QLabel(title)
-        heading.setStyleSheet("font-size: 18pt; font-weight: bold;")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        self.text = hint(text)
+        super().__init__(parent, title, text, ok_text=ok_text, cancel_text=cancel_text)
         self.text.setStyleSheet("font-size: 14pt;")
-        self.text.setVisible(bool(text))
-        layout.addWidget(self.text)
-        self.form = QVBoxLayout()  # fields go here
-        self.form.setSpacing(8)
-        layout.addLayout(self.form)
-        self.banner = Banner(self)
-        layout.addWidget(self.banner)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.cancel_button = button(f"{cancel_text}  (Esc)")
-        self.cancel_button.clicked.connect(self.reject)
-        self.ok_button = button(f"{ok_text}  (Enter)", primary=True)
-        self.ok_button.clicked.connect(self.submit)
-        for widget in (self.cancel_button, self.ok_button):
-            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            row.addWidget(widget)
-        layout.addLayout(row)
-        self.busy = False
-
-    def field(self, label: str, widget: QWidget, note: str = "") -> QWidget:
-        caption = QLabel(label)
-        caption.setStyleSheet("font-weight: bold;")
-        self.form.addWidget(caption)
-        self.form.addWidget(widget)
-        if note:
-            self.form.addWidget(hint(note))
-        return widget
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.submit()
-            return
-        super().keyPressEvent(event)
-
-    def reject(self) -> None:
-        if not self.busy:  # a write under way finishes first
-            super().reject()
-
-    def submit(self) -> None:
-        if self.busy:
-            return
-        self.banner.clear()
-        self.submitted.emit()
-
-    def set_busy(self, busy: bool, text: str = "") -> None:
-        self.busy = busy
-        self.ok_button.setEnabled(not busy)
-        if busy and text:
-            self.banner.show_message(text, "info")
-
-    def fail(self, error: BaseException | str) -> None:
-        """Stay open and say what is wrong, in Spanish."""
-        self.set_busy(False)
-        self.banner.show_message(error if isinstance(error, str) else message_for(error),
-                                 "error")
-        self.adjustSize()
 
 
 class ConfirmDialog(SmallDialog):
