@@ -25,7 +25,13 @@ from shared.ops.model import Operation, OpKind
 from shared.ops.recorder import DEVICE_ID_KEY
 from sync.checksum import Checksum
 from sync.protocol import DocumentClaim, PullResponse, PushResponse, RefusedOp
-from sync.rules import HQ_PRIVATE, Refusal, RefusalCode, authorize_store_write
+from sync.rules import (
+    HQ_PRIVATE,
+    PROVISIONAL_RECORDS,
+    Refusal,
+    RefusalCode,
+    authorize_store_write,
+)
 
 #: PostgreSQL advisory lock key of the sequencer ("mm-seq").
 SEQUENCER_LOCK = 0x6D6D2D736571
@@ -92,6 +98,8 @@ def push(
         if revoked_at is not None and (op.hlc >> 16) < revoked_at:
             device = None  # forwarded from a replaced PC: made before it was revoked
         refusal = authorize_store_write(op, pusher.store_id, device)
+        if refusal is None and op.entity in PROVISIONAL_RECORDS:
+            refusal = _provisional_owner(session, op, pusher.store_id)
         if refusal is None:
             try:
                 clock.observe(op.hlc)
@@ -107,6 +115,32 @@ def push(
         outcome.accepted = list(ready)
         outcome.applied = [prepared.op for prepared in ready.values()]
     return outcome
+
+
+def _provisional_owner(session: Session, op: Operation,
+                       store_id: uuid.UUID) -> Refusal | None:
+    """A store edits only the provisional records it created, and only while provisional.
+
+    The rules see the operation alone; the record's state is here: a catalog record, one
+    HQ has promoted, or another store's provisional one is refused.
+    """
+    from shared.ops.registry import ENTITIES
+
+    table = ENTITIES[op.entity].table
+    provisional = session.execute(
+        select(table.c.provisional).where(table.c.id == op.entity_id)).first()
+    if provisional is None:
+        return None  # a new record (or one created earlier in this batch)
+    if not provisional[0]:
+        return Refusal(RefusalCode.FORBIDDEN_ENTITY,
+                       f"only HQ edits this {op.entity}: it is in the catalog")
+    ops = t.OperationRow
+    creator = session.execute(
+        select(ops.store_id).where(ops.entity == op.entity, ops.entity_id == op.entity_id)
+        .order_by(ops.hlc, ops.device_id, ops.op_id).limit(1)).first()
+    if creator is not None and creator[0] != store_id:
+        return Refusal(RefusalCode.WRONG_STORE, f"a provisional {op.entity} of another store")
+    return None
 
 
 def _replaced_devices(session: Session, pusher: Pusher,

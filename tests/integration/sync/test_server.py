@@ -147,3 +147,36 @@ def test_concurrent_sales_of_one_product_keep_the_cached_level_right(make_engine
     with Session(engine) as session:
         assert cached_levels(session)[(S1, PRODUCT)] == -20_000
         assert compute_levels(session) == cached_levels(session)
+
+
+def provisional_upsert(entity_id, name, device=PC1, store=S1, counter=5):
+    return Operation(uuid.uuid4(), pack(1_767_225_600_000, counter), device, None, OpKind.UPSERT,
+                     "product", entity_id, store,
+                     {"name": name, "sku": f"PROV-{name}", "unit": "unidad",
+                      "provisional": True}).to_wire()
+
+
+def test_a_store_edits_only_its_own_provisional_records_while_they_are_provisional(engine):
+    catalog, own, others = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with Session(engine) as session, session.begin():
+        Recorder(session, load_replica(session)).upsert(
+            "product", catalog, {"sku": "Y1", "name": "Yerba", "unit": "unidad",
+                                 "provisional": False})
+        first = push(session, Pusher(S1, PC1), [provisional_upsert(own, "alfajor")],
+                     HybridLogicalClock())
+        second = push(session, Pusher(S2, PC2),
+                      [provisional_upsert(others, "turron", PC2, S2)], HybridLogicalClock())
+    assert len(first.accepted) == len(second.accepted) == 1
+    attempts = [provisional_upsert(catalog, "yerba-trucha"),  # HQ's catalog product
+                provisional_upsert(others, "robado"),         # another store's provisional
+                provisional_upsert(own, "alfajor-triple", counter=9)]  # its own: allowed
+    with Session(engine) as session, session.begin():
+        outcome = push(session, Pusher(S1, PC1), attempts, HybridLogicalClock())
+    assert [refusal.code for _, refusal in outcome.refused] == [
+        RefusalCode.FORBIDDEN_ENTITY, RefusalCode.WRONG_STORE]
+    assert len(outcome.accepted) == 1
+    with Session(engine) as session:
+        assert session.get(t.Product, catalog).name == "Yerba"
+        assert session.get(t.Product, catalog).provisional is False
+        assert session.get(t.Product, others).name == "turron"
+        assert session.get(t.Product, own).name == "alfajor-triple"
