@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.app.prices import price_text
 from desktop.app.store import StoreData
 from desktop.ui.screens.counter_widgets import CounterDialog
+from desktop.ui.screens.counter_widgets import quantity_text as quantity_milli_text
 from desktop.ui.screens.sync_screen import local_time
 from shared.domain.enums import Unit
 
@@ -43,11 +44,6 @@ T = TypeVar("T")
 # --- numbers and dates as they are written in Argentina --------------------------------
 
 
-def grouped(whole: int) -> str:
-    """``18.342``: thousands with a dot."""
-    return f"{whole:,}".replace(",", ".")
-
-
 def money_text(cents: int | None) -> str:
     """``$ 1.234,50``; ``—`` when there is no amount."""
     return "—" if cents is None else price_text(cents)
@@ -57,12 +53,8 @@ def quantity_text(value: int | Decimal, unit: str = Unit.UNIT.value, *,
                   signed: bool = False) -> str:
     """``12``, ``1.200``, ``0,750 kg``; ``+3`` / ``-3`` with ``signed``."""
     milli = int(Decimal(value) * 1000)
-    sign = "-" if milli < 0 else ("+" if signed and milli > 0 else "")
-    whole, rest = divmod(abs(milli), 1000)
-    if unit == Unit.KG.value:
-        return f"{sign}{grouped(whole)},{rest:03d} kg"
-    text = f"{sign}{grouped(whole)}"
-    return f"{text},{rest:03d}".rstrip("0") if rest else text
+    text = quantity_milli_text(milli, unit)
+    return f"+{text}" if signed and milli > 0 else text
 
 
 def day_text(day: date | None) -> str:
