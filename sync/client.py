@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import tables as t
 from shared.db.engine import BULK_CACHE_KIB, STORE_CACHE_KIB, set_page_cache
+from shared.db.replica_meta import read_meta, write_meta
 from shared.db.stock_levels import pairs_for_documents, rebuild_levels, refresh_levels
 from shared.domain.errors import MinimarketError
 from shared.logging import get_logger
@@ -79,21 +80,8 @@ class SyncReport:
     refusals: list[tuple[str, str, str]] = field(default_factory=list)  # op id, code, reason
 
 
-def _meta(session: Session, key: str) -> str | None:
-    row = session.get(t.ReplicaMeta, key)
-    return row.value if row is not None else None
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(t.ReplicaMeta, key)
-    if row is None:
-        session.add(t.ReplicaMeta(key=key, value=value))
-    else:
-        row.value = value
-
-
 def _count(session: Session, key: str) -> None:
-    _set_meta(session, key, str(int(_meta(session, key) or 0) + 1))
+    write_meta(session, key, str(int(read_meta(session, key) or 0) + 1))
 
 
 def _apply_claims(session: Session, claims: list[DocumentClaim]) -> None:
@@ -140,8 +128,8 @@ def reset_replica(session: Session) -> int:
     apply_operations(session, ops)
     if outbox:
         session.execute(insert(t.OutboxEntry), outbox)
-    _set_meta(session, CURSOR_KEY, "0")
-    _set_meta(session, CHECKSUM_KEY, Checksum().text())
+    write_meta(session, CURSOR_KEY, "0")
+    write_meta(session, CHECKSUM_KEY, Checksum().text())
     _count(session, RESYNCS_KEY)
     return len(ops)
 
@@ -261,8 +249,9 @@ class SyncClient:
     def _request(self, batch: list[dict[str, Any]],
                  counts: dict[str, int]) -> tuple[PushRequest, int]:
         with self.transaction() as session:
-            offset = _meta(session, CLOCK_OFFSET_KEY)
-            repairs, resyncs = (int(_meta(session, key) or 0) for key in (REPAIRS_KEY, RESYNCS_KEY))
+            offset = read_meta(session, CLOCK_OFFSET_KEY)
+            repairs, resyncs = (int(read_meta(session, key) or 0)
+                                for key in (REPAIRS_KEY, RESYNCS_KEY))
         heartbeat = Heartbeat(pending=counts["pending"], refused=counts["refused"],
                               app_version=self.app_version,
                               wall_ms=time.time_ns() // 1_000_000,
@@ -278,7 +267,7 @@ class SyncClient:
         # The server read its clock about halfway through the round trip.
         local_ms = (sent_ms + time.time_ns() // 1_000_000) // 2
         with self.transaction() as session:
-            _set_meta(session, CLOCK_OFFSET_KEY, str(response.server_time_ms - local_ms))
+            write_meta(session, CLOCK_OFFSET_KEY, str(response.server_time_ms - local_ms))
             sent = [uuid.UUID(op_id) for op_id in response.accepted + response.duplicates]
             for start in range(0, len(sent), 500):
                 session.execute(update(t.OutboxEntry)
@@ -314,7 +303,7 @@ class SyncClient:
             page = self._pull_pages(report, progress)
             with self.transaction() as session:
                 _apply_claims(session, page.documents)
-                local = Checksum.parse(_meta(session, CHECKSUM_KEY))
+                local = Checksum.parse(read_meta(session, CHECKSUM_KEY))
             if page.checksum is None or Checksum.parse(page.checksum) == local:
                 report.cursor = page.cursor
                 return
@@ -325,30 +314,30 @@ class SyncClient:
                                   f" (cursor {page.cursor}: {local.text()} vs {page.checksum})")
             with self.transaction() as session:
                 _count(session, REPAIRS_KEY)
-                _set_meta(session, CURSOR_KEY, "0")
-                _set_meta(session, CHECKSUM_KEY, Checksum().text())
+                write_meta(session, CURSOR_KEY, "0")
+                write_meta(session, CHECKSUM_KEY, Checksum().text())
             report.repairs += 1
             repaired = True
 
     def _pull_pages(self, report: SyncReport,
                     progress: Callable[[int, bool], None] | None) -> PullResponse:
         with self.transaction() as session:
-            cursor = int(_meta(session, CURSOR_KEY) or 0)
-            checksum = Checksum.parse(_meta(session, CHECKSUM_KEY))
-            server_id = _meta(session, SERVER_ID_KEY)
-            stale = bool(_meta(session, LEVELS_STALE_KEY))
+            cursor = int(read_meta(session, CURSOR_KEY) or 0)
+            checksum = Checksum.parse(read_meta(session, CHECKSUM_KEY))
+            server_id = read_meta(session, SERVER_ID_KEY)
+            stale = bool(read_meta(session, LEVELS_STALE_KEY))
         while True:
             page = self.transport.pull(cursor, MAX_PULL_OPS)
             if page.server_id is not None and page.server_id != server_id:
                 with self.transaction() as session:
-                    _set_meta(session, SERVER_ID_KEY, page.server_id)
+                    write_meta(session, SERVER_ID_KEY, page.server_id)
                 if server_id is not None and cursor > 0:
                     # Another server (central instead of the edge, or back): its numbering
                     # differs, so pull its scope from the start; op ids make it idempotent.
                     log.info("sync.server_changed", previous=server_id, server=page.server_id)
                     with self.transaction() as session:
-                        _set_meta(session, CURSOR_KEY, "0")
-                        _set_meta(session, CHECKSUM_KEY, Checksum().text())
+                        write_meta(session, CURSOR_KEY, "0")
+                        write_meta(session, CHECKSUM_KEY, Checksum().text())
                     server_id, cursor, checksum = page.server_id, 0, Checksum()
                     continue
                 server_id = page.server_id
@@ -373,9 +362,9 @@ class SyncClient:
                 if ops:
                     apply_operations(session, ops, refresh=not stale)
                 if stale:
-                    _set_meta(session, LEVELS_STALE_KEY, "1")
-                _set_meta(session, CURSOR_KEY, str(page.cursor))
-                _set_meta(session, CHECKSUM_KEY, checksum.text())
+                    write_meta(session, LEVELS_STALE_KEY, "1")
+                write_meta(session, CURSOR_KEY, str(page.cursor))
+                write_meta(session, CHECKSUM_KEY, checksum.text())
             for op in ops:
                 self._observe(op.hlc)
             report.pulled += len(ops)
@@ -386,7 +375,7 @@ class SyncClient:
                 if stale:
                     with self.transaction() as session:
                         rebuild_levels(session)
-                        _set_meta(session, LEVELS_STALE_KEY, "")
+                        write_meta(session, LEVELS_STALE_KEY, "")
                         set_page_cache(session, STORE_CACHE_KIB)
                 return page
 
@@ -404,5 +393,5 @@ class SyncClient:
         self.push_pending(report)
         self.pull_all(report, progress)
         with self.transaction() as session:
-            _set_meta(session, LAST_SYNC_KEY, datetime.now(UTC).isoformat())
+            write_meta(session, LAST_SYNC_KEY, datetime.now(UTC).isoformat())
         return report

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, 
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.db.replica_meta import read_meta, write_meta
 from shared.domain.errors import ClockDriftError, ValidationError
 from shared.ops.apply import Prepared, apply_operations, known_op_ids, prepare
 from shared.ops.hlc import HybridLogicalClock
@@ -201,7 +202,7 @@ def sequence_pending(session: Session, limit: int = SEQUENCE_CHUNK) -> int:
     last = base + len(pending)
     for part, op_ids in by_part.items():
         _, value = _part_checksum(session, part, upto=base)
-        _set_meta(session, part, f"{last}:{value.add(op_ids).text()}")
+        write_meta(session, part, f"{last}:{value.add(op_ids).text()}")
     return len(pending)
 
 
@@ -224,20 +225,6 @@ def _part_filter(part: str):  # type: ignore[no-untyped-def]
     return ops.store_id == uuid.UUID(part.removeprefix("checksum:"))
 
 
-def _meta(session: Session, key: str) -> str | None:
-    row = session.get(t.ReplicaMeta, key)
-    return row.value if row is not None else None
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(t.ReplicaMeta, key)
-    if row is None:
-        session.add(t.ReplicaMeta(key=key, value=value))
-    else:
-        row.value = value
-    session.flush()
-
-
 def _scan(session: Session, part: str, after: int, upto: int) -> Checksum:
     ops = t.OperationRow
     ids = session.scalars(
@@ -254,7 +241,7 @@ def _part_checksum(session: Session, part: str, upto: int) -> tuple[int, Checksu
     back out (few: those sequenced since the caller's pull). A part with no running value
     yet (a database sequenced before checksums existed) is counted once from the log.
     """
-    stored = _meta(session, part)
+    stored = read_meta(session, part)
     if stored is None:
         return upto, _scan(session, part, 0, upto)
     seq_text, _, value = stored.partition(":")
@@ -329,7 +316,7 @@ def pull_response(session: Session, store_id: uuid.UUID, after: int, limit: int,
     page = pull(session, store_id, after, limit)
     response = PullResponse(ops=page.ops, cursor=page.cursor, more=page.more,
                             server_hlc=clock.now(), horizon=tombstone_horizon(session),
-                            server_id=_meta(session, DEVICE_ID_KEY))
+                            server_id=read_meta(session, DEVICE_ID_KEY))
     if after == 0:
         response.compacted = compacted_checksum(session, store_id).text()
     if not page.more:
@@ -348,7 +335,7 @@ NEVER_PURGED = frozenset({"product", "supplier", "store", "user"})
 
 def tombstone_horizon(session: Session) -> int:
     """The highest sequence number a compaction removed: a cursor below it must re-sync."""
-    return int(_meta(session, HORIZON_KEY) or 0)
+    return int(read_meta(session, HORIZON_KEY) or 0)
 
 
 @dataclass
@@ -380,7 +367,7 @@ def compact_tombstones(session: Session, *, older_than_days: int = TOMBSTONE_DAY
              session.execute(select(ops.store_id, ops.entity).distinct())}
     for part in sorted(p for p in parts if p is not None):
         _, value = _part_checksum(session, part, top)
-        _set_meta(session, part, f"{top}:{value.text()}")
+        write_meta(session, part, f"{top}:{value.text()}")
     report = Compaction(horizon=tombstone_horizon(session))
     purged: dict[str, Checksum] = {}
     for name, spec in ENTITIES.items():
@@ -417,8 +404,8 @@ def compact_tombstones(session: Session, *, older_than_days: int = TOMBSTONE_DAY
                                                    if r.entity_id in set(ids)))
     for part_name, value in purged.items():
         key = _compacted_key(part_name)
-        _set_meta(session, key, Checksum.parse(_meta(session, key)).plus(value).text())
-    _set_meta(session, HORIZON_KEY, str(report.horizon))
+        write_meta(session, key, Checksum.parse(read_meta(session, key)).plus(value).text())
+    write_meta(session, HORIZON_KEY, str(report.horizon))
     return report
 
 
@@ -428,5 +415,5 @@ def _compacted_key(part: str) -> str:
 
 def compacted_checksum(session: Session, store_id: uuid.UUID) -> Checksum:
     """What compaction purged from a store's scope: a pull from zero starts its count here."""
-    return Checksum.parse(_meta(session, _compacted_key(GLOBAL_PART))).plus(
-        Checksum.parse(_meta(session, _compacted_key(f"checksum:{store_id}"))))
+    return Checksum.parse(read_meta(session, _compacted_key(GLOBAL_PART))).plus(
+        Checksum.parse(read_meta(session, _compacted_key(f"checksum:{store_id}"))))

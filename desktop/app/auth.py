@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from desktop.app.store import StoreData
 from shared.db import tables as t
+from shared.db.replica_meta import write_meta
 from shared.domain.errors import AuthError
 from shared.domain.ids import new_id
 from shared.security.passwords import hash_secret, verify_secret
@@ -187,11 +188,7 @@ def _guard_key(name: str) -> str:
 
 
 def _save_guard(session: Session, key: str, guard: _Guard) -> None:
-    row = session.get(t.ReplicaMeta, key)
-    if row is None:
-        session.add(t.ReplicaMeta(key=key, value=guard.to_json()))
-    else:
-        row.value = guard.to_json()
+    write_meta(session, key, guard.to_json())
 
 
 def _audit(session: Session, store: StoreData, action: str, username: str,

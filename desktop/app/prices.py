@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from desktop.app.quantities import today as business_today
 from desktop.app.store import StoreData
 from shared.db import tables as t
+from shared.db.replica_meta import write_meta
 from shared.domain.enums import Unit
 from shared.services.catalog import fold_text, prices_on
 from shared.services.stock import visible_products
@@ -178,12 +179,7 @@ def mark_relabelled_in(
     for product_id in ids:
         price = prices.get(product_id)
         value = json.dumps({"price_cents": price[0] if price else None, "at": now})
-        row = session.get(t.ReplicaMeta, mark_key(product_id))
-        if row is None:
-            session.add(t.ReplicaMeta(key=mark_key(product_id), value=value))
-        else:
-            row.value = value
-    session.flush()
+        write_meta(session, mark_key(product_id), value)
     return len(ids)
 
 

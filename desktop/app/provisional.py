@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.db.replica_meta import read_meta, write_meta
 from shared.domain.barcodes import decode_scale_barcode, is_scale_barcode, normalize_barcode
 from shared.domain.enums import Unit
 from shared.domain.errors import AlreadyExists, ValidationError
@@ -57,8 +58,8 @@ class ProvisionalProduct:
 
 def local_price(session: Session, product_id: uuid.UUID) -> int | None:
     """The price typed on this PC for a provisional product, in cents, or None."""
-    row = session.get(t.ReplicaMeta, f"{PRICE_KEY_PREFIX}{product_id}")
-    return int(row.value) if row is not None else None
+    stored = read_meta(session, f"{PRICE_KEY_PREFIX}{product_id}")
+    return int(stored) if stored is not None else None
 
 
 def registered_code(barcode: str) -> str:
@@ -135,5 +136,5 @@ def create_provisional_product(
         recorder.upsert("barcode", new_id(), {"code": code, "product_id": product_id},
                         store_id=store_id, creates=True)
     if cents is not None:
-        session.add(t.ReplicaMeta(key=f"{PRICE_KEY_PREFIX}{product_id}", value=str(cents)))
+        write_meta(session, f"{PRICE_KEY_PREFIX}{product_id}", str(cents))
     return ProvisionalProduct(product_id, sku, clean_name, wanted_unit, code, cents)

@@ -44,6 +44,7 @@ from desktop.app.counter_errors import (
 )
 from desktop.app.scanning import CartLine, Quantity, quantity_milli, resolve_code
 from shared.db import tables as t
+from shared.db.replica_meta import read_meta, write_meta
 from shared.domain.barcodes import DEFAULT_SCALE_LAYOUT, ScaleLayout
 from shared.domain.enums import MovementKind, Unit
 from shared.domain.errors import ValidationError
@@ -274,21 +275,17 @@ def checked_reason(reason: str | None, *, required: bool) -> str | None:
 
 def last_document(session: Session) -> tuple[uuid.UUID, list[uuid.UUID]] | None:
     """This PC's last confirmed counter document and the products it moved."""
-    row = session.get(t.ReplicaMeta, LAST_DOCUMENT_KEY)
-    if row is None:
+    stored = read_meta(session, LAST_DOCUMENT_KEY)
+    if stored is None:
         return None
-    value = json.loads(row.value)
+    value = json.loads(stored)
     return uuid.UUID(value["document_id"]), [uuid.UUID(p) for p in value["product_ids"]]
 
 
 def _remember(session: Session, document_id: uuid.UUID, product_ids: list[uuid.UUID]) -> None:
     value = json.dumps({"document_id": str(document_id),
                         "product_ids": sorted({str(p) for p in product_ids})})
-    row = session.get(t.ReplicaMeta, LAST_DOCUMENT_KEY)
-    if row is None:
-        session.add(t.ReplicaMeta(key=LAST_DOCUMENT_KEY, value=value))
-    else:
-        row.value = value
+    write_meta(session, LAST_DOCUMENT_KEY, value)
 
 
 def levels(session: Session, store_id: uuid.UUID,

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from shared.db import tables as t
+from shared.db.replica_meta import read_meta, write_meta
 from shared.db.store_database import create_store_database, open_store_database
 from shared.domain.errors import AlreadyExists, ConfigError
 from shared.ops.recorder import ROLE_KEY, Recorder, Replica, load_replica
@@ -51,17 +52,12 @@ class StoreData:
 
     def meta(self, key: str) -> str | None:
         with Session(self.engine) as session:
-            row = session.get(t.ReplicaMeta, key)
-            return row.value if row is not None else None
+            return read_meta(session, key)
 
     def set_meta(self, **values: str) -> None:
         with self.transaction() as session:
             for key, value in values.items():
-                row = session.get(t.ReplicaMeta, key)
-                if row is None:
-                    session.add(t.ReplicaMeta(key=key, value=value))
-                else:
-                    row.value = value
+                write_meta(session, key, value)
 
     @property
     def store_id(self) -> uuid.UUID:
