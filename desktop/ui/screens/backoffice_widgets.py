@@ -27,13 +27,11 @@ from PySide6.QtWidgets import (
 
 from desktop.app.prices import price_text
 from desktop.app.store import StoreData
-from desktop.ui.screens.counter_widgets import CounterDialog
+from desktop.ui.screens.counter_widgets import LEFT, RIGHT, CounterDialog
 from desktop.ui.screens.counter_widgets import quantity_text as quantity_milli_text
 from desktop.ui.screens.sync_screen import local_time
 from shared.domain.enums import Unit
 
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
 SHORT_BG, SHORT_FG = "#fdecea", "#a31515"  # below minimum, a problem
 PROVISIONAL_FG = "#8a4b00"
