@@ -10,11 +10,12 @@ VENV=.venv
 STAMP=$VENV/.minimarket-installed
 
 # System packages the project needs. Add names here; only the missing ones are installed.
-# The OCR work adds: tesseract-ocr tesseract-ocr-spa
 # Qt (PySide6) on the offscreen platform the tests and screenshots use: EGL/GL, xkbcommon,
 # fontconfig with a real font, D-Bus and GLib.
 APT_PACKAGES=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
-    fonts-dejavu-core)
+    fonts-dejavu-core
+    # invoice OCR: Tesseract with Spanish; fonts the generated test invoices are drawn in
+    tesseract-ocr tesseract-ocr-spa fonts-liberation fonts-freefont-ttf)
 
 log() { echo "setup: $*" >&2; }
 die() { log "error: $*"; exit 1; }
