@@ -301,3 +301,29 @@ def stock(
     for item in snapshot["items"]:
         table.add_row(item["sku"], str(item["quantity"]))
     Console().print(table)
+
+
+@app.command("train-forecast")
+@cli_errors
+def train_forecast(
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=60,
+                                         help="Days forecast ahead.")] = 14,
+    window_days: Annotated[int, typer.Option(
+        "--window-days", min=57, max=1500, help="Days of sales history to learn from.")] = 730,
+    trees: Annotated[int | None, typer.Option(
+        "--trees", min=1, max=2000,
+        help="Boosting iterations (default: the library's; fewer is faster and rougher).")
+    ] = None,
+    activate: Annotated[bool, typer.Option(
+        "--activate", help="Release the model to HQ and the stores if training succeeds.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Train the demand model now, in the foreground, with a progress bar (as the ml
+    agent's background job does); prints its id, version and backtest WAPE."""
+    from central.ml.train_command import run_training
+
+    config = {} if trees is None else {"max_iter": trees}
+    if not run_training(db, horizon=horizon, window_days=window_days, config=config,
+                        activate=activate):
+        raise typer.Exit(1)

@@ -59,7 +59,7 @@ class DemoSummary:
     cashier_pin: str | None = None
 
 
-def _ean(n: int) -> str:
+def demo_ean(n: int) -> str:
     body = f"779{n:09d}"
     return body + str(gtin_check_digit(body))
 
@@ -84,7 +84,7 @@ def seed_demo(session: Session, recorder: Recorder, *, admin_password: str | Non
                 "vat_rate": "21", "min_stock_milli": minimum * 1000, "last_cost_cents": cost * 100,
                 "provisional": False, "archived": False,
             })
-            recorder.upsert("barcode", new_id(), {"code": _ean(n), "product_id": product_id})
+            recorder.upsert("barcode", new_id(), {"code": demo_ean(n), "product_id": product_id})
             recorder.append("price", {"product_id": product_id, "store_id": None,
                                       "price_cents": price * 100,
                                       "effective_from": today - timedelta(days=30)})

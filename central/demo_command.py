@@ -7,7 +7,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from central.demo import DEMO_STORES, seed_demo
+from central.demo import DEMO_STORES, DemoSummary, seed_demo
 from central.runtime import Central, open_central
 from shared.db.migrate import upgrade
 from shared.services.stock import below_minimum, stock_snapshot
@@ -58,6 +58,9 @@ def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000,
         return
     base = f"http://{host}:{port}"
     console.print(f"\nCentral escuchando en [bold]{base}[/] (Ctrl+C para salir)")
+    console.print(f"  Panel web:           {base}/")
+    hint = _password_hint(summary, password)
+    console.print(f"  Ingreso al panel:    usuario [bold]admin[/], {hint}")
     console.print(f"  API y documentación: {base}/docs")
     console.print(f"  Estado:              {base}/health")
     console.print(f"  Métricas:            {base}/metrics")
@@ -67,3 +70,12 @@ def run_demo(*, serve: bool = False, host: str = "127.0.0.1", port: int = 8000,
         before_serve(central, base)
     run_server(None, db=None, redis=None, host=host, port=port, quiet=True)
 
+
+
+def _password_hint(summary: DemoSummary, from_settings: object) -> str:
+    """Where the demo administrator's password is (never repeated: shown once above)."""
+    if from_settings:
+        return "contraseña de MINIMARKET_PASSWORD"
+    if summary.admin_password:
+        return "la contraseña de arriba"
+    return "la contraseña que se mostró al crear los datos"

@@ -10,6 +10,7 @@ import typer
 from central.cli import app as central_app
 from central.cli import cli_errors
 from desktop.cli import app as store_app
+from minimarket.forecast_command import app as forecast_app
 
 app = typer.Typer(
     help="Minimarket: inventario offline-first para cadenas de minimercados.",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(central_app, name="central")
 app.add_typer(store_app, name="store")
+app.add_typer(forecast_app, name="forecast")
 
 
 @app.command()
@@ -51,6 +53,20 @@ def desktop(
     from desktop.ui.app import run as run_desktop
 
     raise typer.Exit(run_desktop(data))
+
+
+@app.command()
+def ocr(
+    images: Annotated[list[Path], typer.Argument(help="Invoice photos, scans or PDFs.")],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="One JSON object per line and file (the ocr --json contract).")] = False,
+    qr: Annotated[bool, typer.Option(
+        "--qr/--no-qr", help="Read the AFIP QR (--no-qr measures the text reading alone).")] = True,
+) -> None:
+    """Read supplier invoices (photos, scans or PDFs) into structured data."""
+    from minimarket.ocr_command import run_ocr
+
+    raise typer.Exit(run_ocr(images, as_json=as_json, use_qr=qr))
 
 
 def run() -> None:

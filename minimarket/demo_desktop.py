@@ -62,8 +62,24 @@ def enroll_demo_folder(central: Central, base: str, folder: Path) -> Path:
         secret_file.write_text(passphrase)
         store, _report = enroll(folder, base, token, passphrase=passphrase,
                                 machine_secret=machine, name="Caja de demostración")
-        store.engine.dispose()
+        try:
+            _camera_plays_demo_invoice(store, folder)
+        finally:
+            store.engine.dispose()
     return machine
+
+
+def _camera_plays_demo_invoice(store: object, folder: Path) -> None:
+    """The demo PC has no webcam: its "camera" plays a clip of a demo supplier invoice."""
+    from desktop.app.camera import set_camera_choice
+    from desktop.app.store import StoreData
+    from minimarket.demo_invoice import write_demo_invoice
+
+    assert isinstance(store, StoreData)
+    invoice = write_demo_invoice(folder.with_name(folder.name + "-factura"))
+    set_camera_choice(store, invoice.clip)
+    print(f"  Factura de demostración para Recepción: {invoice.photo} (la cámara de la caja "
+          "reproduce un video de esa factura)", file=sys.stderr)
 
 
 def open_demo_desktop(central: Central, base: str, folder: Path, *,

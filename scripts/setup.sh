@@ -15,7 +15,11 @@ STAMP=$VENV/.minimarket-installed
 APT_PACKAGES=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
     fonts-dejavu-core
     # invoice OCR: Tesseract with Spanish; fonts the generated test invoices are drawn in
-    tesseract-ocr tesseract-ocr-spa fonts-liberation fonts-freefont-ttf)
+    tesseract-ocr tesseract-ocr-spa fonts-liberation fonts-freefont-ttf
+    # the dashboard's browser tests (Playwright drives this Chromium, never its own download)
+    chromium
+    # alert rules are checked with promtool and amtool (tests/integration/test_alert_rules.py)
+    prometheus prometheus-alertmanager)
 
 log() { echo "setup: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -56,3 +60,26 @@ if [[ $installed != "$wanted" || ! -x $VENV/bin/minimarket ]]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
     printf '%s\n' "$wanted" >"$STAMP"
 fi
+
+# --- dashboard front end ------------------------------------------------------------------
+# htmx and Chart.js come from the npm registry through central/dashboard/frontend's lock
+# file and are copied into central/dashboard/static/vendor/ (served by the dashboard
+# itself: no CDN, it must work on a closed network). The built files are not committed;
+# this rebuilds them only when the lock file, package.json or build script changed.
+FRONTEND=central/dashboard/frontend
+VENDOR=central/dashboard/static/vendor
+frontend_wanted=$(cat "$FRONTEND/package.json" "$FRONTEND/package-lock.json" "$FRONTEND/build.mjs" \
+    | sha256sum | cut -d' ' -f1)
+if [[ $(cat "$VENDOR/.stamp" 2>/dev/null || true) != "$frontend_wanted" \
+    || ! -s $VENDOR/htmx.min.js || ! -s $VENDOR/chart.umd.min.js ]]; then
+    if ! command -v npm >/dev/null; then
+        ((EUID == 0)) || die "npm is missing, run as root: apt-get install npm"
+        log "installing npm"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+    fi
+    log "building the dashboard's front-end assets"
+    (cd "$FRONTEND" && npm ci --silent --no-audit --no-fund >/dev/null && npm run --silent build)
+    printf '%s\n' "$frontend_wanted" >"$VENDOR/.stamp"
+fi
+# --- end of dashboard front end -----------------------------------------------------------

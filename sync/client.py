@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -40,6 +40,9 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+
+if TYPE_CHECKING:  # a store command imports the HTTP client only when it syncs
+    from sync.attachment_outbox import AttachmentUploader
 
 CURSOR_KEY = "sync_cursor"
 CHECKSUM_KEY = "sync_checksum"
@@ -78,6 +81,8 @@ class SyncReport:
     repairs: int = 0
     resyncs: int = 0
     refusals: list[tuple[str, str, str]] = field(default_factory=list)  # op id, code, reason
+    attachments_uploaded: int = 0
+    attachments_pending: int = 0  # still queued for the next sync (sync/attachment_outbox.py)
 
 
 def _count(session: Session, key: str) -> None:
@@ -194,11 +199,14 @@ def _batches(ops: list[Operation]) -> Iterator[list[dict[str, Any]]]:
 
 class SyncClient:
     def __init__(self, transaction: Transaction, transport: Transport, clock: HybridLogicalClock,
-                 *, app_version: str = "") -> None:
+                 *, app_version: str = "", attachments: AttachmentUploader | None = None) -> None:
+        """``attachments`` uploads the files this replica's operations name, after each
+        push (none when the replica makes no such operations)."""
         self.transaction = transaction
         self.transport = transport
         self.clock = clock
         self.app_version = app_version
+        self.attachments = attachments
 
     def push_pending(self, report: SyncReport) -> None:
         """Push the outbox in batches until it is empty (refused ones stay, marked).
@@ -391,6 +399,10 @@ class SyncClient:
         """Push everything pending, then pull everything new: one complete exchange."""
         report = SyncReport()
         self.push_pending(report)
+        if self.attachments is not None:  # never blocks the pull: what fails stays queued
+            uploads = self.attachments.upload_pending(self.transaction)
+            report.attachments_uploaded = len(uploads.uploaded)
+            report.attachments_pending = len(uploads.pending)
         self.pull_all(report, progress)
         with self.transaction() as session:
             write_meta(session, LAST_SYNC_KEY, datetime.now(UTC).isoformat())

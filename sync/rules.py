@@ -38,8 +38,15 @@ STORE_RECORDS = frozenset({"count_session", "supplier_invoice", "invoice_line",
 PROVISIONAL_RECORDS = frozenset({"product", "supplier"})
 #: Fields of a provisional record only HQ sets.
 HQ_ONLY_FIELDS = frozenset({"archived", "merged_into", "last_cost_cents"})
-#: Chain-wide (store_id null) entities a store does not receive.
-HQ_PRIVATE = frozenset({"user", "pricing_rule", "inflation_index"})
+#: Store records central copies chain-wide as it accepts them, so every store learns
+#: them: a supplier's code for a product, confirmed at any store, serves every store.
+CHAIN_WIDE_COPIES = frozenset({"supplier_product_code"})
+#: Of another store's (or HQ's) record in CHAIN_WIDE_COPIES, the fields a store may set.
+SHARED_RECORD_FIELDS = frozenset({"product_id"})
+#: Chain-wide (store_id null) entities a store does not receive. The inflation index is
+#: not among them: it is the public monthly price index, and a store PC's demand
+#: forecasts read it offline exactly as HQ's training does.
+HQ_PRIVATE = frozenset({"user", "pricing_rule"})
 
 
 def authorize_store_write(

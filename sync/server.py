@@ -27,8 +27,10 @@ from shared.ops.recorder import DEVICE_ID_KEY
 from sync.checksum import Checksum
 from sync.protocol import DocumentClaim, PullResponse, PushResponse, RefusedOp
 from sync.rules import (
+    CHAIN_WIDE_COPIES,
     HQ_PRIVATE,
     PROVISIONAL_RECORDS,
+    SHARED_RECORD_FIELDS,
     Refusal,
     RefusalCode,
     authorize_store_write,
@@ -101,6 +103,8 @@ def push(
         refusal = authorize_store_write(op, pusher.store_id, device)
         if refusal is None and op.entity in PROVISIONAL_RECORDS:
             refusal = _provisional_owner(session, op, pusher.store_id)
+        if refusal is None and op.entity in CHAIN_WIDE_COPIES:
+            refusal = _shared_record_fields(session, op, pusher.store_id)
         if refusal is None:
             try:
                 clock.observe(op.hlc)
@@ -142,6 +146,76 @@ def _provisional_owner(session: Session, op: Operation,
     if creator is not None and creator[0] != store_id:
         return Refusal(RefusalCode.WRONG_STORE, f"a provisional {op.entity} of another store")
     return None
+
+
+def _shared_record_fields(session: Session, op: Operation,
+                          store_id: uuid.UUID) -> Refusal | None:
+    """Another store's (or HQ's) shared record: a store may only point it at another
+    product (last writer wins, and the log keeps who), never repurpose or delete it."""
+    ops = t.OperationRow
+    creator = session.execute(  # a chain-wide copy shares its original's clock reading
+        select(ops.store_id).where(ops.entity == op.entity, ops.entity_id == op.entity_id)
+        .order_by(ops.hlc, ops.store_id.is_(None), ops.device_id, ops.op_id).limit(1)).first()
+    if creator is None or creator[0] == store_id:
+        return None
+    touched = sorted(set(op.payload) - SHARED_RECORD_FIELDS)
+    if touched:
+        allowed = ", ".join(sorted(SHARED_RECORD_FIELDS))
+        return Refusal(RefusalCode.WRONG_STORE, f"another store's {op.entity}: only"
+                       f" {allowed} may change, not {', '.join(touched)}")
+    return None
+
+
+#: Names the chain-wide copy of a store's operation (the same copy every time).
+_COPY_NAMESPACE = uuid.UUID("0190c0de-0000-7000-8000-00000000c0b1")
+
+
+def copy_chain_wide(session: Session, applied: Sequence[Operation],
+                    device_id: uuid.UUID) -> list[Operation]:
+    """Copy the accepted store operations on CHAIN_WIDE_COPIES entities chain-wide.
+
+    Central (the root server, ``device_id`` its replica) calls this in the push's
+    transaction. Each copy carries the original's payload, clock reading and user, so
+    per-field last-writer-wins gives the same result on every replica as if each had
+    received the original; its op id is derived from the original's, so copying twice
+    changes nothing. A change to a mapping another store made is also written to
+    ``audit_events`` (``supplier_code.remapped``): never silent.
+    """
+    copies = [
+        Operation(op_id=uuid.uuid5(_COPY_NAMESPACE, str(op.op_id)), hlc=op.hlc,
+                  device_id=device_id, user_id=op.user_id, kind=op.kind, entity=op.entity,
+                  entity_id=op.entity_id, store_id=None, payload=dict(op.payload))
+        for op in applied if op.entity in CHAIN_WIDE_COPIES and op.store_id is not None
+    ]
+    if not copies:
+        return []
+    originals = {op.entity_id: op for op in applied
+                 if op.entity in CHAIN_WIDE_COPIES and op.store_id is not None}
+    _audit_remaps(session, list(originals.values()))
+    apply_operations(session, [prepare(copy) for copy in copies])
+    return copies
+
+
+def _audit_remaps(session: Session, ops: Sequence[Operation]) -> None:
+    from shared.domain.ids import new_id
+
+    log = t.OperationRow
+    for op in ops:
+        if "product_id" not in op.payload:
+            continue
+        others = sorted({str(store) for store in session.scalars(
+            select(log.store_id).where(
+                log.entity == op.entity, log.entity_id == op.entity_id,
+                log.store_id.is_not(None), log.store_id != op.store_id,
+                log.op_id != op.op_id).distinct())})
+        if not others:
+            continue
+        session.add(t.AuditEvent(
+            id=new_id(), at=datetime.now(UTC), user_id=op.user_id, device_id=op.device_id,
+            store_id=op.store_id, action="supplier_code.remapped", entity=op.entity,
+            entity_id=op.entity_id,
+            details={"product_id": op.payload.get("product_id"), "op_id": str(op.op_id),
+                     "other_stores": others}))
 
 
 def _replaced_devices(session: Session, pusher: Pusher,
@@ -208,7 +282,9 @@ def sequence_pending(session: Session, limit: int = SEQUENCE_CHUNK) -> int:
 
 # -- checksums (docs/sync-protocol.md "Checksums and repair") -----------------------------
 
-GLOBAL_PART = "checksum:global"
+#: ":v2" since the inflation index joined the shared scope: a running value kept under the
+#: old name left the index's earlier operations out, so it is counted afresh from the log.
+GLOBAL_PART = "checksum:global:v2"
 
 
 def _part_of(store_id: uuid.UUID | None, entity: str) -> str | None:

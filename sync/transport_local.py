@@ -6,6 +6,7 @@ push in one, sequencing in its own, pull in another.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
@@ -15,6 +16,7 @@ from shared.ops.hlc import HybridLogicalClock
 from sync.protocol import ChecksumResponse, PullResponse, PushRequest, PushResponse
 from sync.server import (
     Pusher,
+    copy_chain_wide,
     pull_response,
     push,
     push_response,
@@ -25,14 +27,20 @@ from sync.server import (
 
 class LocalTransport:
     def __init__(self, transaction: Callable[[], AbstractContextManager[Session]],
-                 pusher: Pusher, clock: HybridLogicalClock) -> None:
+                 pusher: Pusher, clock: HybridLogicalClock, *,
+                 root_device: uuid.UUID | None = None) -> None:
+        """``root_device``: the server replica's device id when it plays central (the
+        chain's root), which copies store records every store learns chain-wide."""
         self.transaction = transaction
         self.pusher = pusher
         self.clock = clock
+        self.root_device = root_device
 
     def push(self, request: PushRequest) -> PushResponse:
         with self.transaction() as session:
             outcome = push(session, self.pusher, request.ops, self.clock)
+            if self.root_device is not None:
+                copy_chain_wide(session, outcome.applied, self.root_device)
         with self.transaction() as session:
             sequence_pending(session)
         return push_response(outcome, self.clock)

@@ -51,6 +51,14 @@ class SyncHost(Protocol):
     async def applied(self, ops: Sequence[Operation]) -> None: ...
 
 
+def _after_push(server: Any, session: Session, ops: list[Operation]) -> None:
+    """The host's ``accepted(session, ops)`` hook, inside the push's own transaction, when
+    it has one (central copies what every store must learn chain-wide)."""
+    accepted = getattr(server, "accepted", None)
+    if accepted is not None and ops:
+        accepted(session, ops)
+
+
 def _check_version(version: str | None) -> None:
     if version is not None and (not version.isdigit() or int(version) not in SUPPORTED_VERSIONS):
         raise HTTPException(426, detail={"message": "unsupported protocol version",
@@ -112,6 +120,7 @@ def sync_router(
 
         def run(session: Session) -> PushOutcome:
             outcome = push(session, caller, body.ops, server_clock)
+            _after_push(server, session, outcome.applied)
             server.heartbeat(session, caller, beat)
             return outcome
 

@@ -87,3 +87,9 @@ def make_engine(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Call
 def engine(request: pytest.FixtureRequest, make_engine: Callable[[str], Engine]) -> Engine:
     """The same test on each of the three databases."""
     return make_engine(request.param)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the
+    main thread until the session ends, and pytest-asyncio cannot start one beside it."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/dashboard/"))

@@ -1,4 +1,5 @@
-"""Dashboard agent (8080): sign-in for people and devices, and the dashboard's JSON API."""
+"""Dashboard agent (8080): sign-in for people and devices, the dashboard's JSON API and
+its web pages (``web.py`` and ``pages/``)."""
 
 from __future__ import annotations
 
@@ -50,13 +51,11 @@ class Me(BaseModel):
 auth = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@auth.post("/token", response_model=TokenOut)
-async def token(
-    request: Request,
-    username: Annotated[str, Form(min_length=1, max_length=80)],
-    password: Annotated[str, Form(min_length=1, max_length=200)],
-) -> TokenOut:
-    """Sign in with username and password (form fields, OAuth2 password style)."""
+async def authenticate_person(request: Request, username: str, password: str) -> Principal:
+    """Check a person's password (rate-limited per username and client; audited).
+
+    The token endpoint and the dashboard's login form both sign in through here.
+    """
     state = request.app.state.central
     client = request.client.host if request.client else "?"
     bucket = f"login:{username.strip().lower()}:{client}"
@@ -90,12 +89,24 @@ async def token(
         return Principal(user.id, Role(user.role), user.store_id, user.username)
 
     try:
-        principal = await state.database.read(sign_in)
+        principal: Principal = await state.database.read(sign_in)
     except AuthError:
         LOGIN_ATTEMPTS.labels("failed").inc()
         await state.cache.hit(bucket, LOGIN_WINDOW_SECONDS)
         raise
     LOGIN_ATTEMPTS.labels("ok").inc()
+    return principal
+
+
+@auth.post("/token", response_model=TokenOut)
+async def token(
+    request: Request,
+    username: Annotated[str, Form(min_length=1, max_length=80)],
+    password: Annotated[str, Form(min_length=1, max_length=200)],
+) -> TokenOut:
+    """Sign in with username and password (form fields, OAuth2 password style)."""
+    state = request.app.state.central
+    principal = await authenticate_person(request, username, password)
     ttl = timedelta(minutes=state.settings.jwt_expire_minutes)
     return TokenOut(
         access_token=issue_token(state.settings.jwt_secret(), principal, ttl),
@@ -145,4 +156,6 @@ async def overview(request: Request, _principal: Viewer) -> Response:
 
 
 def routers() -> list[APIRouter]:
-    return [auth, dashboard]
+    from central.dashboard import web
+
+    return [auth, dashboard, *web.routers()]

@@ -48,6 +48,34 @@ INFLATION_GAP = Gauge(
 )
 CACHE_REQUESTS = Counter("minimarket_cache_requests_total", "Cache look-ups.", ("result",))
 LOGIN_ATTEMPTS = Counter("minimarket_login_attempts_total", "Sign-in attempts.", ("result",))
+OCR_PROCESSING = Histogram(
+    "ocr_processing_seconds",
+    "Time to read an uploaded invoice (image or PDF) at HQ, timeouts included.",
+    buckets=(0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0, 60.0),
+)
+OCR_TIMEOUTS = Counter("ocr_timeouts_total", "Invoice readings at HQ stopped by the time limit.")
+INFLATION_GAP_POINTS = Gauge(
+    "inflation_gap_points",
+    "A supplier's or category's cost increase over the last 30 days minus the inflation "
+    "index's, in percentage points (InflacionAnomaly above 5).",
+    ("supplier", "category"),
+)
+ML_DRIFT_SCORE = Gauge(
+    "ml_model_drift_score", "Drift of the active model (retrain suggested above 0.15).",
+    ("model",),
+)
+ML_PREDICTION_WAPE = Gauge(
+    "ml_prediction_wape", "WAPE of the active model: backtest at training, then on recent days.",
+    ("model",),
+)
+ML_PREDICTIONS = Counter(
+    "ml_predictions_total", "Series forecast by the ml agent.", ("model", "endpoint"),
+)
+ML_TRAINING_SECONDS = Histogram(
+    "ml_training_duration_seconds", "Time a training job took, failed ones included.",
+    ("model", "status"),
+    buckets=(1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0),
+)
 
 
 def agent_of(path: str, default: str) -> str:

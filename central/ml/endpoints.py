@@ -1,4 +1,10 @@
-"""ML agent (8003): the service shell and the model registry; forecasting fills it in."""
+"""ML agent (8003): the model registry, training jobs, forecasts, reorder and signals.
+
+Training runs as a background job (:mod:`central.ml.jobs`), never inside the request
+that starts it; its progress is the model row. Forecasts and reorder suggestions use the
+active model with onnxruntime; inflation signals and drift set the gauges alerts use.
+docs/forecasting.md explains the whole.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,10 @@ class ModelOut(BaseModel):
     metrics: dict[str, Any] | None
     onnx_sha256: str | None
     size_bytes: int | None
+    card_sha256: str | None = None
+    error: str | None = None
+    updated_at: datetime | None = None
+    activated_at: datetime | None = None
 
 
 class ModelPage(BaseModel):
@@ -84,4 +94,6 @@ async def get_model(request: Request, _principal: Reader, model_id: uuid.UUID) -
 
 
 def routers() -> list[APIRouter]:
-    return [router]
+    from central.ml import model_endpoints
+
+    return [router, model_endpoints.router]

@@ -104,14 +104,17 @@ def latest_costs(
 
 
 def document_costs(
-    session: Session, *, until: date | None = None
+    session: Session, *, until: date | None = None, since: date | None = None
 ) -> list[tuple[DocumentCost, uuid.UUID | None, date]]:
-    """Every counting document cost with the invoice's supplier and date (for inflation)."""
+    """Every counting document cost with the invoice's supplier and date (for inflation),
+    of documents issued in ``since``..``until`` when given."""
     intakes = _intakes(None).subquery()
     query = (select(intakes, Doc.supplier_id, Doc.issued_on)
              .join(Doc, Doc.id == intakes.c.invoice_id))
     if until is not None:
         query = query.where(Doc.issued_on <= until)
+    if since is not None:
+        query = query.where(Doc.issued_on >= since)
     rows = session.execute(query).all()
     about = {(row.product_id, row.op_id): (row.supplier_id, row.issued_on) for row in rows}
     return [

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from central.negocio import (
     inflation_endpoints,
     invoice_endpoints,
+    ocr_endpoints,
     order_endpoints,
     pricing_endpoints,
 )
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/api/negocio", tags=["negocio"])
 def routers() -> list[APIRouter]:
     return [
         router,
+        ocr_endpoints.router,
         invoice_endpoints.router,
         pricing_endpoints.router,
         inflation_endpoints.router,

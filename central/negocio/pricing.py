@@ -28,6 +28,7 @@ from central.negocio.common import (
     today,
 )
 from central.negocio.costs import latest_costs
+from central.negocio.inflation_signals import Signal, inflation_signals
 from central.negocio.schemas import ApplyIn, RuleIn, RulePatch
 from shared.db import tables as t
 from shared.domain.enums import VatRate
@@ -238,6 +239,7 @@ def suggestions(
     store_id = store_filter(session, principal, store)
     costed = _costed_products(session, since=since, supplier=supplier, category=category)
     rules = load_rules(session)
+    signals = inflation_signals(session, day)
     items = []
     for product, cost, source, changed_at in costed[(page - 1) * size: page * size]:
         vat = _vat(product)
@@ -257,9 +259,19 @@ def suggestions(
             "current_price": amount(current),
             "change": change_ratio(current, suggestion.price_cents) if suggestion else None,
             "current_markup": markup_of_price(current, cost, vat) if current else None,
+            "inflation_gap": _gap_of(signals.for_product(product.supplier_id, product.category)),
         })
     return page_of(items, len(costed), page, size, day=day,
                    store=store if store_id is not None and store else None)
+
+
+def _gap_of(signal: Signal | None) -> dict[str, Any] | None:
+    """The 30-day cost gap over the index of the product's supplier (else its category)."""
+    if signal is None:
+        return None
+    return {"scope": signal.scope, "key": signal.key, "name": signal.name,
+            "cost_change": signal.cost_change, "index_change": signal.index_change,
+            "points": signal.points, "flagged": signal.flagged}
 
 
 def apply_suggestions(

@@ -18,7 +18,7 @@ from shared.ops.hlc import HybridLogicalClock
 from shared.ops.model import Operation
 from shared.ops.recorder import Replica
 from shared.security.tokens import Principal
-from sync.server import Pusher
+from sync.server import Pusher, copy_chain_wide
 
 T = TypeVar("T")
 _DEVICE_KINDS: dict[Any, str] = {}
@@ -68,6 +68,11 @@ class CentralSyncHost:
             device.last_seen_at = now
             device.app_version = str(beat.get("app_version") or "")[:40] or None
             device.last_heartbeat = beat
+
+    def accepted(self, session: Session, ops: Sequence[Operation]) -> None:
+        """Central is the chain's root: what every store must learn goes chain-wide
+        (docs/sync-protocol.md "Records every store learns")."""
+        copy_chain_wide(session, ops, self.replica.device_id)
 
     async def applied(self, ops: Sequence[Operation]) -> None:
         await self.state.invalidate_after(ops)

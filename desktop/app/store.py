@@ -35,6 +35,8 @@ from sync.client import (
 )
 
 APP_VERSION = "0.1.0"
+#: The folder, inside a store's data folder, of its content-addressed files (invoice photos).
+ATTACHMENTS_DIR = "attachments"
 SERVER_KEY, STORE_ID_KEY, STORE_CODE_KEY, SECRET_KEY = (
     "sync_server", "store_id", "store_code", "device_secret")
 
@@ -58,6 +60,11 @@ class StoreData:
         with self.transaction() as session:
             for key, value in values.items():
                 write_meta(session, key, value)
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where this PC keeps files its operations name (``sync.attachments.AttachmentStore``)."""
+        return self.data_dir / ATTACHMENTS_DIR
 
     @property
     def store_id(self) -> uuid.UUID:
@@ -121,16 +128,36 @@ def sync(store: StoreData, *, server: str | None = None,
         raise ConfigError("this data folder is not enrolled: run `minimarket store enroll`")
     if server:
         store.set_meta(**{SERVER_KEY: server.rstrip("/")})
+    from sync.attachment_outbox import AttachmentUploader
+    from sync.attachments import AttachmentStore
+
     try:
         with HttpTransport(url, store.replica.device_id, secret) as transport:
+            uploader = AttachmentUploader(AttachmentStore(store.attachments_dir), transport)
             client = SyncClient(store.transaction, transport, store.replica.clock,
-                                app_version=APP_VERSION)
-            return client.sync(progress)
+                                app_version=APP_VERSION, attachments=uploader)
+            report = client.sync(progress)
+            _fetch_model(store, transport)
+            return report
     except ServerUnreachable as error:
         with Session(store.engine) as session:
             pending = outbox_counts(session)["pending"]
         raise ServerUnreachable(f"{error}; {pending} operations stay on this PC and go with"
                                 " the next sync") from None
+
+
+def _fetch_model(store: StoreData, transport: Any) -> None:
+    """The demand model HQ released, for Pedido sugerido offline; never fails a sync."""
+    from desktop.app.reorder import fetch_released_model
+    from shared.domain.errors import MinimarketError
+    from sync.transport_http import ServerUnreachable
+
+    try:
+        fetch_released_model(store, transport)
+    except (MinimarketError, ServerUnreachable, OSError) as error:
+        from shared.logging import get_logger
+
+        get_logger(__name__).warning("store.model_download_failed", error=str(error))
 
 
 def open_old_store(old_dir: Path, passphrase: str) -> StoreData:

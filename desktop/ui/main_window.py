@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
             screen = screen_class(self.context)
             self.screens[screen.key] = screen
             self.stack.addWidget(screen)
-            nav_button = QPushButton(f"{screen.shortcut}   {screen.title}")
+            nav_button = QPushButton(f"{screen.shortcut:<3}  {screen.title}")
             nav_button.setCheckable(True)
             nav_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             nav_button.setCursor(Qt.CursorShape.PointingHandCursor)

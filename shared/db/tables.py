@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.base import Base, LedgerMixin, RecordMixin, utcnow
@@ -76,6 +76,8 @@ class Supplier(RecordMixin, Base):
     provisional: Mapped[bool | None]
     archived: Mapped[bool | None]
     merged_into: Mapped[uuid.UUID | None]
+    #: days from sending an order to having the goods (reorder point); None: the default
+    lead_time_days: Mapped[int | None]
 
 
 class Product(RecordMixin, Base):
@@ -91,6 +93,8 @@ class Product(RecordMixin, Base):
     provisional: Mapped[bool | None]
     archived: Mapped[bool | None]
     merged_into: Mapped[uuid.UUID | None]
+    #: what one pack from the supplier holds (orders round up to it); None: one unit
+    pack_size_milli: Mapped[int | None]
 
 
 class Barcode(RecordMixin, Base):
@@ -168,6 +172,18 @@ class StockMovement(LedgerMixin, Base):
     __table_args__ = (
         Index("ix_stock_movements_level", "store_id", "product_id", "hlc"),
         Index("ix_stock_movements_day", "store_id", "occurred_at"),
+        Index("ix_stock_movements_product", "product_id", "hlc"),
+        # transfers only (about 1 % of the ledger): the latest, and each one's other leg
+        Index("ix_stock_movements_transfer_day", "kind", "occurred_at",
+              postgresql_where=text("transfer_id IS NOT NULL"),
+              sqlite_where=text("transfer_id IS NOT NULL")),
+        Index("ix_stock_movements_transfer", "transfer_id",
+              postgresql_where=text("transfer_id IS NOT NULL"),
+              sqlite_where=text("transfer_id IS NOT NULL")),
+        # invoice lines and purchase orders received: a document's movements
+        Index("ix_stock_movements_document", "document_id",
+              postgresql_where=text("document_id IS NOT NULL"),
+              sqlite_where=text("document_id IS NOT NULL")),
     )
 
 
@@ -374,3 +390,21 @@ class MlModel(Base):
     onnx_sha256: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
+    #: the model card (JSON) as an attachment, beside the ONNX file
+    card_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: touched by a running job at each step; a "training" row left untouched is abandoned
+    updated_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+
+
+class ModelRelease(RecordMixin, Base):
+    """The model stores use, by name (one record per name): HQ sets it on activation and
+    it syncs to every store, whose PCs then download the two attachments it names."""
+
+    __tablename__ = "model_releases"
+    name: Mapped[str | None] = mapped_column(String(80))
+    model_id: Mapped[uuid.UUID | None]
+    version: Mapped[int | None]
+    onnx_sha256: Mapped[str | None] = mapped_column(String(64))
+    card_sha256: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[datetime | None]

@@ -105,6 +105,18 @@ AFIP_DOCUMENT_TYPES: dict[int, tuple[str, DocumentKind]] = {
     13: ("C", DocumentKind.CREDIT_NOTE),
     51: ("M", DocumentKind.INVOICE),
     53: ("M", DocumentKind.CREDIT_NOTE),
+    # Factura de Crédito Electrónica MiPyME (Ley 27.440): a large buyer's suppliers must
+    # issue these instead; for stock and costs they are invoices and notes like the rest.
+    # Listed after the plain codes, so a letter and kind typed by hand mean the plain one.
+    201: ("A", DocumentKind.INVOICE),
+    202: ("A", DocumentKind.DEBIT_NOTE),
+    203: ("A", DocumentKind.CREDIT_NOTE),
+    206: ("B", DocumentKind.INVOICE),
+    207: ("B", DocumentKind.DEBIT_NOTE),
+    208: ("B", DocumentKind.CREDIT_NOTE),
+    211: ("C", DocumentKind.INVOICE),
+    212: ("C", DocumentKind.DEBIT_NOTE),
+    213: ("C", DocumentKind.CREDIT_NOTE),
 }
 
 

@@ -139,6 +139,7 @@ RECORDS: dict[str, type[t.Base]] = {
     "invoice_line": t.InvoiceLine,
     "purchase_order": t.PurchaseOrder,
     "purchase_order_line": t.PurchaseOrderLine,
+    "model_release": t.ModelRelease,
 }
 LEDGERS: dict[str, type[t.Base]] = {
     "price": t.Price,

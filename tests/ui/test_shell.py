@@ -109,7 +109,7 @@ def test_settings_save_a_server_address_and_refuse_a_bad_one(qtbot, store_folder
     assert screen.store_label.text() == "S1 – Centro"
     assert screen.version.text() == store_actions.APP_VERSION
     assert screen.data_dir.text() == str(store.data_dir.resolve())
-    assert not screen.camera.isEnabled()
+    assert screen.camera_box.choice.isEnabled()
 
     screen.server.setText("http://mal dirección:puerto")
     qtbot.keyClick(screen.server, "\r")

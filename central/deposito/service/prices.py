@@ -98,25 +98,30 @@ def price_changes(
             or_(t.Price.store_id.is_(None), t.Price.store_id == store.id),
         ).distinct()
     ))
-    old = prices_on(session, store.id, since, candidates)
-    new = prices_on(session, store.id, today, candidates)
+    # Past a few hundred candidates one pass over the price list beats chunks of ids.
+    wanted = None if len(candidates) > 500 else candidates
+    old = prices_on(session, store.id, since, wanted)
+    new = prices_on(session, store.id, today, wanted)
     changed = sorted(pid for pid in candidates if old.get(pid) != new.get(pid))
-    statement = select(t.Product).where(visible_products(store.id))
+    statement = select(t.Product.id, t.Product.sku).where(visible_products(store.id))
     search = product_search(q)
     if search is not None:
         statement = statement.where(search)
-    products: list[t.Product] = []
+    keys: list[tuple[str, str, uuid.UUID]] = []
     for start in range(0, len(changed), 500):
         part = changed[start : start + 500]
-        products.extend(session.scalars(statement.where(t.Product.id.in_(part))))
-    products.sort(key=lambda p: (p.sku or "", str(p.id)))
-    shown = page.slice(products)
+        keys.extend((row.sku or "", str(row.id), row.id)
+                    for row in session.execute(statement.where(t.Product.id.in_(part))))
+    keys.sort()
+    page_ids = [key[2] for key in page.slice(keys)]
+    found = {p.id: p for p in session.scalars(select(t.Product).where(t.Product.id.in_(page_ids)))}
+    shown = [found[product_id] for product_id in page_ids]
     codes = barcodes_of(session, [p.id for p in shown])
     items = [
         {"product_id": p.id, "sku": p.sku, "name": p.name, "barcodes": codes.get(p.id, []),
          "old_price": views.amount(old.get(p.id)), "new_price": views.amount(new.get(p.id))}
         for p in shown
     ]
-    body = page.body(items, len(products))
+    body = page.body(items, len(keys))
     body.update({"store": store.code, "since": since, "until": today})
     return body

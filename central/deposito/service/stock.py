@@ -7,7 +7,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Uuid, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Uuid,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -73,7 +84,44 @@ def levels_across_stores(
 def critical_stock(
     session: Session, store: t.Store, page: Page, *, q: str | None = None
 ) -> tuple[dict[str, Any], int]:
-    """Products below their minimum in ``store``, most short first; and how many in all."""
+    """Products below their minimum in ``store``, most short first; and how many in all.
+
+    The database picks, counts and pages them; with merged products (whose levels fold
+    onto their root) every candidate's level is worked out in Python instead.
+    """
+    if merged_products(session):
+        return _critical_folded(session, store, page, q=q)
+    level = func.coalesce(t.StockLevel.qty_milli, 0)
+    minimum = t.Product.min_stock_milli
+    short = (
+        select(t.Product.id, t.Product.sku, t.Product.name, t.Product.unit, minimum,
+               level.label("level"))
+        .outerjoin(t.StockLevel, and_(t.StockLevel.product_id == t.Product.id,
+                                      t.StockLevel.store_id == store.id))
+        .where(*product_filters(), minimum.is_not(None), level < minimum)
+    )
+    critical_total = session.scalar(select(func.count()).select_from(short.subquery())) or 0
+    listed = short.where(*product_filters(q=q)) if q else short
+    total = (session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+             if q else critical_total)
+    rows = session.execute(
+        listed.order_by(level - minimum, func.coalesce(t.Product.sku, ""), t.Product.id)
+        .offset(page.offset).limit(page.size)
+    ).all()
+    items = [
+        {"product_id": row.id, "sku": row.sku, "name": row.name, "unit": row.unit,
+         "quantity": views.quantity(row.level), "minimum": views.quantity(row.min_stock_milli),
+         "missing": views.quantity(row.min_stock_milli - row.level)}
+        for row in rows
+    ]
+    body = page.body(items, int(total))
+    body["store"] = store.code
+    return body, int(critical_total)
+
+
+def _critical_folded(
+    session: Session, store: t.Store, page: Page, *, q: str | None = None
+) -> tuple[dict[str, Any], int]:
     candidates = session.execute(
         select(t.Product.id, t.Product.sku, t.Product.name, t.Product.unit,
                t.Product.min_stock_milli)

@@ -11,6 +11,7 @@ from desktop.ui.screens.count_screen import CountScreen
 from desktop.ui.screens.home_screen import HomeScreen
 from desktop.ui.screens.intake_screen import IntakeScreen
 from desktop.ui.screens.prices_screen import PricesScreen
+from desktop.ui.screens.reorder_screen import ReorderScreen
 from desktop.ui.screens.return_screen import ReturnScreen
 from desktop.ui.screens.sale_screen import SaleScreen
 from desktop.ui.screens.settings_screen import SettingsScreen
@@ -27,6 +28,7 @@ SCREEN_CLASSES: tuple[type[Screen], ...] = (
     PricesScreen,  # F7
     SyncScreen,  # F8
     SettingsScreen,  # F9
+    ReorderScreen,  # F11 (F10 and F12 belong to the sale screen)
 )
 
 __all__ = ["SCREEN_CLASSES", "Screen", "ShellContext"]

@@ -7,8 +7,9 @@ the quantity and the unit cost as printed; both stay editable in the table. F12 
 everything in one transaction (:func:`confirm_intake`), offline like every write here;
 what is still missing is shown beside its field.
 
-The camera path (OCR of the invoice) is to be added where ``IntakeLines.camera_button``
-sits (:mod:`desktop.ui.screens.intake_lines`).
+The camera and a photo or PDF the supplier sent (Ctrl+K, Ctrl+O) read the document
+instead: :mod:`desktop.ui.screens.intake_capture` shows its pages in place of this form,
+which keeps what was typed meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -50,6 +52,7 @@ from desktop.ui.screens.backoffice_widgets import (
     show_dialog,
 )
 from desktop.ui.screens.base import Screen, ShellContext
+from desktop.ui.screens.intake_capture import CaptureFlow
 from desktop.ui.screens.intake_lines import IntakeLines, error_label
 from desktop.ui.screens.intake_supplier import SupplierPicker
 from desktop.ui.widgets import button
@@ -93,12 +96,19 @@ class IntakeScreen(Screen):
         self.check_timer.setSingleShot(True)
         self.check_timer.setInterval(CHECK_MS)
         self.check_timer.timeout.connect(self.check_header)
-        self.body.addWidget(self._build_header())
+        manual = QWidget()
+        form = QVBoxLayout(manual)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setSpacing(12)
+        form.addWidget(self._build_header())
         self.lines = IntakeLines(self, self.draft)
         self.lines.changed.connect(self._redraw)
         self.problem_labels["lines"] = self.lines.problem_label
-        self.body.addWidget(self.lines, 1)
-        self.body.addLayout(self._build_footer())
+        form.addWidget(self.lines, 1)
+        self.capture_flow = CaptureFlow(self, manual)
+        self.lines.camera_button.hide()  # the flow's buttons below take its place
+        form.addLayout(self._build_footer())
+        self.body.addWidget(self.capture_flow, 1)
         self.shortcuts = add_shortcuts(self, [("F12", self.confirm), ("Ctrl+N", self.new_intake)])
         self._redraw()
 
@@ -169,11 +179,15 @@ class IntakeScreen(Screen):
             widget.clicked.connect(action)
         row.addWidget(self.remove_button)
         row.addWidget(self.new_button)
+        row.addWidget(self.capture_flow.camera_button)
+        row.addWidget(self.capture_flow.import_button)
         row.addStretch(1)
         row.addWidget(self.confirm_button)
         return row
 
     def focus_target(self) -> QWidget | None:
+        if not self.capture_flow.manual_shown:
+            return self.capture_flow.currentWidget()
         if self.draft.supplier is None:
             return self.supplier
         return self.lines.product
@@ -262,6 +276,9 @@ class IntakeScreen(Screen):
     # --- confirming ---------------------------------------------------------------------
 
     def confirm(self) -> None:
+        if not self.capture_flow.manual_shown:  # F12 on the review confirms it too
+            self.capture_flow.confirm()
+            return
         if self.confirming or self.lines.adding:
             return
         self.tried = True
@@ -297,7 +314,7 @@ class IntakeScreen(Screen):
         self._redraw()
 
     def new_intake(self) -> None:
-        if self.confirming:
+        if self.confirming or not self.capture_flow.manual_shown:
             return
         if not self.draft.lines or self.dialog is not None:
             self._reset()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 from desktop.app.device import DeviceInfo, device_info, set_server_url
 from desktop.ui.salvage import SalvagePanel
 from desktop.ui.screens.base import Screen, ShellContext
+from desktop.ui.screens.settings_camera import CameraSettings
 from desktop.ui.widgets import button, hint
 
 
@@ -70,15 +70,8 @@ class SettingsScreen(Screen):
         left.addWidget(device_box)
         left.addStretch(1)
 
-        camera_box = QGroupBox("Cámara")
-        camera_layout = QVBoxLayout(camera_box)
-        self.camera = QComboBox()
-        self.camera.addItem("Próximamente")
-        self.camera.setEnabled(False)
-        camera_layout.addWidget(self.camera)
-        camera_layout.addWidget(hint("La cámara para leer facturas se elige junto con la "
-                                     "recepción por cámara."))
-        right.addWidget(camera_box)
+        self.camera_box = CameraSettings(self)
+        right.addWidget(self.camera_box)
         self.salvage = SalvagePanel(lambda: self.context.store, context.tasks)
         right.addWidget(self.salvage)
         right.addStretch(1)
@@ -92,6 +85,7 @@ class SettingsScreen(Screen):
 
     def refresh(self) -> None:
         self.run_task(device_info, self.store, on_done=self.show_info)
+        self.camera_box.refresh()
 
     def show_info(self, info: DeviceInfo) -> None:
         self.server.setText(info.server or "")

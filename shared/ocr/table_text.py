@@ -1,0 +1,298 @@
+"""The words of a page and its item table, read with Tesseract (pixels in, values out).
+
+``read_text`` reads the page once with automatic layout and finds the table in its
+words (``lines``). Then the table is read again from the pixels: the rules of its grid
+are wiped, its header band is read on its own and names the strips of paper between
+the body's gutters (``strips``), each strip is read alone (figures with the digits
+whitelist), and the figures of a line that does not multiply out are read once more,
+larger, to choose between the two readings (``lines.choose_figures``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from shared.ocr.fields import fold
+from shared.ocr.lines import (
+    Column,
+    Row,
+    Table,
+    amounts_of,
+    cell_role,
+    check_line,
+    choose_figures,
+    find_table,
+    group_rows,
+    quantity_of,
+    read_lines,
+)
+from shared.ocr.model import Box, ReadLine, Word
+from shared.ocr.strips import (
+    Strip,
+    body_span,
+    column_strips,
+    header_band,
+    header_columns,
+    text_height,
+)
+from shared.ocr.tesseract import (
+    DEFAULT_TIMEOUT,
+    NUMERIC_CHARACTERS,
+    read_cells,
+    read_regions,
+    read_words,
+)
+
+#: Tesseract processes per page (the machines have two cores).
+OCR_BANDS = 2
+#: Page segmentation: automatic for the page (best for the two-column header), then
+#: "one uniform block" for the item table, which keeps every column of a row.
+OCR_PSM = 3
+TABLE_PSM = 6
+#: The header band alone: sparse text first, as its cells may stand on one line or
+#: two; one uniform block when that leaves a column unnamed.
+HEADER_PSMS = (11, 6)
+#: Pixels darker than this are ink when looking for the blank gutters between columns.
+INK_LEVEL = 140
+#: A table whose rows are shorter than this (pixels) is read enlarged twice.
+SMALL_TEXT = 20
+#: The figures of a line, read a second time when they do not multiply out (at most
+#: this many lines per page).
+_FIGURES = ("quantity", "unit_price", "amount")
+MAX_SECOND_READS = 40
+#: Pixels darker than this may belong to a rule printed in light grey; a row (column)
+#: of the table body with this share of such pixels is a rule.
+RULE_LEVEL = 235
+RULE_COVER = 0.8
+MAX_RULE_WIDTH = 6
+
+
+def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
+              ) -> tuple[list[Row], list[ReadLine], Table | None]:
+    """The page's words in rows, its item lines and its table (None when not found)."""
+    words = read_words(gray, psm=OCR_PSM, bands=OCR_BANDS, timeout=timeout)
+    rows = group_rows(words)
+    lines, table = read_lines(rows)
+    if table is None:
+        # The automatic layout sometimes misses a table header: read the middle of the
+        # page again as one uniform block.
+        span = _table_span(rows, table, gray.shape[0])
+        if span is not None:
+            top, bottom = span
+            again = read_words(gray[top:bottom], psm=TABLE_PSM, bands=OCR_BANDS,
+                               timeout=timeout, origin=(0, top))
+            merged = group_rows([w for w in words if not top <= w.box.top < bottom] + again)
+            second_lines, second_table = read_lines(merged)
+            if second_table is not None:
+                words = [w for r in merged for w in r.words]
+                rows, lines, table = merged, second_lines, second_table
+    # The automatic layout drops narrow right-aligned columns, runs a description into
+    # the quantity and garbles two-line or shaded headers: read the header band and each
+    # column of the body on their own. A header it half read is enough to start from.
+    located = table if table is not None else find_table(rows, loose=True)
+    if located is not None and located.rows:
+        by_strips = _read_columns(gray, words, located, timeout, trusted=table is not None)
+        if by_strips is not None and _line_score(by_strips[1]) >= _line_score(lines):
+            _prefer_checked(by_strips[1], lines)
+            rows, lines, table = by_strips
+    if table is not None:
+        _read_figures_again(gray, lines, table, timeout)
+    return rows, lines, table
+
+
+def _read_columns(gray: np.ndarray, words: Sequence[Word], table: Table, timeout: float,
+                  *, trusted: bool = True) -> tuple[list[Row], list[ReadLine], Table] | None:
+    """The page's rows again, with the table's header band read on its own and its body
+    read strip by strip (figures with the digits whitelist), and the lines and table
+    found in them (None: no table).
+
+    The header read again names the strips; when it does not make a header, a
+    ``trusted`` table (found from a full header) keeps the columns it had.
+    """
+    top, bottom = body_span(table)
+    height = text_height(table)
+    gray = _without_rules(gray, max(0, table.header.box.top - round(3 * height)), bottom)
+    # The header band first: a two-line header reaches below the row read as the header.
+    across = (gray[:, table.header.box.left:table.header.box.right] < INK_LEVEL).sum(axis=1)
+    band_top, band_bottom = header_band(table, across.tolist())
+    top = min(max(top, band_bottom), bottom - 1)
+    if bottom - top < 2:
+        return None
+    ink = (gray[top:bottom] < INK_LEVEL).sum(axis=0)
+    strips = column_strips(table, ink.tolist(), height)
+    if not strips:
+        return None
+    zoom = 2.0 if height < SMALL_TEXT else 1.0
+    # A word touching the crop's side goes unread: a letter's height of paper around.
+    left = max(0, min(strips[0].left, table.header.box.left) - round(height))
+    right = min(gray.shape[1], max(strips[-1].right, table.header.box.right) + round(height))
+    band = Box(left, band_top, right - left, band_bottom - band_top)
+    named: tuple[list[Column], list[Strip]] | None = None
+    header_words: list[Word] = []
+    readings: list[list[Word]] = []
+    for psm in HEADER_PSMS:
+        words_read = [w for w in read_regions(gray, [band], psm=psm, timeout=timeout,
+                                              zoom=zoom)[0] if any(c.isalnum() for c in w.text)]
+        readings.append(words_read)
+        named, header_words = _better(named, header_words, strips, words_read, height)
+        if named is not None and _named_count(named[0]) == len(named[0]):
+            break  # every column named: no need for a second reading
+    if named is None:
+        # Where a reading named nothing, a header word of the first reading may.
+        for words_read in readings:
+            named_here = [w for w in words_read if cell_role([w]) is not None]
+            words_read = words_read + [
+                w for w in table.header.words if cell_role([w]) is not None and
+                not any(_x_overlaps(w.box, other.box) for other in named_here)]
+            named, header_words = _better(named, header_words, strips, words_read, height)
+    header: tuple[Row, list[Column]] | None = None
+    if named is not None:
+        columns, strips = named
+        header = Row(sorted(header_words, key=lambda w: w.box.left)), columns
+    elif not trusted:
+        return None
+    else:
+        band_top = top
+    found = _read_strips(gray, strips, top, bottom, zoom, timeout)
+    kept = [w for w in words if not band_top <= (w.box.top + w.box.bottom) / 2 < bottom]
+    extra = header_words if header is not None else []
+    rows = group_rows(kept + extra + found)
+    lines, again = read_lines(rows, header=header)
+    return (rows, lines, again) if again is not None else None
+
+
+def _without_rules(gray: np.ndarray, top: int, bottom: int) -> np.ndarray:
+    """The page with the rules of the table (rows ``top:bottom``) turned white.
+
+    ``remove_rules`` looks for dark lines over the whole page; a grid printed in light
+    grey escapes it, and Tesseract reads nothing in a strip boxed by such a grid. A thin
+    run of pixel rows marked across most of the table's width, or of columns marked down
+    most of its height, is a rule: text always leaves gutters and gaps between lines,
+    and a shaded header is a thick band, not a rule.
+    """
+    region = gray[top:bottom]
+    marks = region < RULE_LEVEL
+    columns = np.flatnonzero(marks.any(axis=0))
+    if columns.size == 0:
+        return gray
+    left, right = int(columns[0]), int(columns[-1]) + 1
+    lines = np.zeros_like(marks)
+    for y in _thin_runs(marks[:, left:right].mean(axis=1) >= RULE_COVER):
+        lines[max(0, y - 1):y + 2] = True
+    for x in _thin_runs(marks.mean(axis=0) >= RULE_COVER):
+        lines[:, max(0, x - 1):x + 2] = True
+    if not lines.any():
+        return gray
+    cleaned = gray.copy()
+    cleaned[top:bottom][lines & marks] = 255
+    return cleaned
+
+
+def _thin_runs(flags: np.ndarray) -> list[int]:
+    """The indices of ``flags`` in runs of True at most ``MAX_RULE_WIDTH`` long."""
+    found: list[int] = []
+    run: list[int] = []
+    for index, flag in enumerate([*flags.tolist(), False]):
+        if flag:
+            run.append(index)
+            continue
+        if 0 < len(run) <= MAX_RULE_WIDTH:
+            found.extend(run)
+        run = []
+    return found
+
+
+def _read_figures_again(gray: np.ndarray, lines: Sequence[ReadLine], table: Table,
+                        timeout: float) -> None:
+    """Read the figures of the lines that do not multiply out once more, larger, and
+    keep a second reading where it makes the line agree (``choose_figures``)."""
+    columns = {column.role: column for column in table.columns}
+    if not all(role in columns for role in _FIGURES):
+        return
+    failing = [(line, line.box) for line in lines
+               if line.box is not None and not _multiplies_out(line)][:MAX_SECOND_READS]
+    if not failing:
+        return
+    width = gray.shape[1]
+    cells = []
+    for _, box in failing:
+        pad = max(2, box.height // 5)
+        for role in _FIGURES:
+            left, right = max(0, columns[role].left), min(width, columns[role].right)
+            cells.append(Box(left, box.top - pad, max(1, right - left), box.height + 2 * pad))
+    zoom = 3.0 if text_height(table) < SMALL_TEXT else 2.0
+    found = read_cells(gray, cells, whitelist=NUMERIC_CHARACTERS, zoom=zoom, timeout=timeout)
+    for index, (line, _) in enumerate(failing):
+        quantity, price, amount = found[3 * index:3 * index + 3]
+        read_quantity = quantity_of(quantity)
+        choose_figures(line, [read_quantity] if read_quantity is not None else [],
+                       amounts_of(price), amounts_of(amount))
+
+
+def _better(named: tuple[list[Column], list[Strip]] | None, header_words: list[Word],
+            strips: Sequence[Strip], words: list[Word], height: float
+            ) -> tuple[tuple[list[Column], list[Strip]] | None, list[Word]]:
+    """The better of a header already found and the one ``words`` make: the one naming
+    more columns (the first on a tie)."""
+    found = header_columns(strips, words, height)
+    if found is not None and (named is None or _named_count(found[0]) > _named_count(named[0])):
+        return found, words
+    return named, header_words
+
+
+def _x_overlaps(a: Box, b: Box) -> bool:
+    return min(a.right, b.right) > max(a.left, b.left)
+
+
+def _named_count(columns: Sequence[Column]) -> int:
+    return sum(1 for column in columns if column.role != "other")
+
+
+def _read_strips(gray: np.ndarray, strips: Sequence[Strip], top: int, bottom: int,
+                 zoom: float, timeout: float) -> list[Word]:
+    regions = [Box(strip.left, top, strip.right - strip.left, bottom - top) for strip in strips]
+    found = read_regions(gray, regions, psm=TABLE_PSM, timeout=timeout, workers=OCR_BANDS,
+                         whitelists=[NUMERIC_CHARACTERS if s.numeric else None for s in strips],
+                         zoom=zoom)
+    return [w for strip_words in found for w in strip_words]
+
+
+def _prefer_checked(lines: Sequence[ReadLine], others: Sequence[ReadLine]) -> None:
+    """Where a line's figures do not multiply out but the other reading of the same
+    printed line does, take the other reading's figures (two readings, one chosen by
+    the arithmetic; nothing computed)."""
+    for line in lines:
+        if line.box is None or _multiplies_out(line):
+            continue
+        middle = (line.box.top + line.box.bottom) / 2
+        for other in others:
+            if other.box is not None and other.box.top <= middle <= other.box.bottom and \
+                    _multiplies_out(other):
+                line.quantity, line.unit_price, line.amount = (
+                    other.quantity, other.unit_price, other.amount)
+                break
+
+
+def _multiplies_out(line: ReadLine) -> bool:
+    return check_line(line.quantity, line.unit_price, line.amount)[3]
+
+
+def _line_score(lines: Sequence[ReadLine]) -> float:
+    """How much a reading of the table is worth: lines whose figures multiply out count
+    most, then lines with an amount."""
+    return sum(1.0 if line.confidence >= 0.2 and line.quantity is not None and
+               line.unit_price is not None and line.amount is not None else
+               0.5 if line.amount is not None else 0.0 for line in lines)
+
+
+def _table_span(rows: Sequence[Row], table: Table | None,
+                height: int) -> tuple[int, int] | None:
+    if table is not None:
+        return max(0, table.header.box.top - 4), min(height, table.bottom)
+    top = int(height * 0.15)
+    bottom = next((row.box.top for row in rows if row.box.top > height * 0.3 and any(
+        fold(w.text).strip(":") in ("SUBTOTAL", "TOTAL", "NETO") for w in row.words)),
+        int(height * 0.85))
+    return (top, bottom) if bottom - top > height * 0.1 else None
