@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from shared.domain.barcodes import gtin_check_digit
 from shared.ocr.fields import fold, parse_amount, parse_quantity
+from shared.ocr.line_figures import check_line
 from shared.ocr.model import Box, ReadLine, Word
 
 # --- rows ---------------------------------------------------------------------------
@@ -109,9 +110,8 @@ _HEADER_WORDS: dict[str, tuple[str, ...]] = {
 _END_WORDS = ("SUBTOTAL", "SUB TOTAL", "TOTAL", "NETO", "IMPORTE", "IVA", "SUMA", "SON PESOS",
               "CAE", "C.A.E", "TRANSPORTE", "OBSERVACIONES", "PERCEPCION", "OTROS TRIBUTOS",
               "DESCUENTO", "BONIFICACION GENERAL")
-_AMOUNT_TOKEN = re.compile(r"^[-$(]*[0-9OolIS][0-9OolIS.,]*[)]?$")
 _DIGITS = re.compile(r"[0-9]+")
-_TOLERANCE = Decimal("0.02")
+_AMOUNT_TOKEN = re.compile(r"^[-$(]*[0-9OolIS][0-9OolIS.,]*[)]?$")
 #: How alike (rapidfuzz ratio) a misread header word must be to a known one.
 _HEADER_SIMILARITY = 80
 
@@ -519,95 +519,3 @@ def quantity_of(words: Sequence[Word]) -> Decimal | None:
 def amounts_of(words: Sequence[Word]) -> list[Decimal]:
     """Every amount a cell's words hold."""
     return _money_candidates(list(words))
-
-
-def choose_figures(line: ReadLine, quantities: Sequence[Decimal], prices: Sequence[Decimal],
-                   amounts: Sequence[Decimal]) -> bool:
-    """Pick, among other readings of a line's quantity, unit price and amount, one that
-    replaces (or fills) at most one of the line's own readings so that quantity × unit
-    price = amount; set it on ``line`` and return True. Every value comes from a reading
-    of the page: when none agrees, the line is left as it was.
-    """
-    options = []
-    for first, others in ((line.quantity, quantities), (line.unit_price, prices),
-                          (line.amount, amounts)):
-        values = [first] if first is not None else []
-        values += [v for v in others if v not in values]
-        options.append(values)
-    # A figure read without its decimal comma ("6826854" for "68268,54") is the same
-    # glyphs read again, with the mark money always has.
-    options[2] += [a / 100 for a in options[2] if a == a.to_integral_value() and a >= 100
-                   and a / 100 not in options[2]]
-    best: tuple[int, tuple[Decimal, Decimal, Decimal]] | None = None
-    for q in options[0]:
-        for p in options[1]:
-            for a in options[2]:
-                if a <= 0 or not _agrees(q, p, a):
-                    continue
-                same_amount = line.amount is not None and a in (line.amount, line.amount / 100)
-                changed = (q != line.quantity) + (p != line.unit_price) + (not same_amount)
-                if changed > 1:
-                    continue  # two cells replaced at once agree by chance too easily
-                if best is None or changed < best[0]:
-                    best = changed, (q, p, a)
-    if best is None:
-        return False
-    line.quantity, line.unit_price, line.amount = best[1]
-    line.confidence = round(min(1.0, line.confidence + 0.2), 2)
-    return True
-
-
-def _agrees(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
-    """Whether quantity × unit price is the amount, up to what rounding the printed
-    price to cents can do (half a cent a unit) and rounding the amount itself: a misread
-    digit of a large amount is not within it."""
-    slack = abs(quantity) * Decimal("0.005") + Decimal("0.01")
-    return abs(quantity * unit_price - amount) <= max(_TOLERANCE, slack)
-
-
-def check_line(
-    quantity: Decimal | None, unit_price: Decimal | None, amount: Decimal | None,
-    discount_percent: Decimal | None = None,
-) -> tuple[Decimal | None, Decimal | None, Decimal | None, bool]:
-    """Quantity, unit price and amount after the ``quantity × price ≈ amount`` check.
-
-    Returns the three values and whether they agree. When all three are read and
-    disagree, the amount is kept (it is what the totals add up) and the cell that makes
-    the product wrong is dropped: a quantity that divides out to the amount is taken
-    from the division only if it is a whole number or has at most three decimals and the
-    printed one looks misread; otherwise the unit price is dropped. Nothing missing is
-    ever filled in.
-    """
-    if quantity is None or unit_price is None or amount is None:
-        return quantity, unit_price, amount, False
-    factor = Decimal(1) - (discount_percent or Decimal(0)) / 100
-    if _agrees(quantity, unit_price * factor, amount):
-        return quantity, unit_price, amount, True
-    # A line without a discount printed but with one applied: the amount is the truth.
-    if unit_price != 0:
-        implied = (amount / (unit_price * factor)).quantize(Decimal("0.001"))
-        if implied > 0 and abs(implied * unit_price * factor - amount) <= _TOLERANCE and \
-                _looks_like(quantity, implied):
-            return implied.normalize(), unit_price, amount, True
-    if quantity != 0:
-        implied_price = amount / (quantity * factor)
-        if implied_price == implied_price.quantize(Decimal("0.01")) and \
-                _looks_like(unit_price, implied_price):
-            return quantity, implied_price.quantize(Decimal("0.01")), amount, True
-    return quantity, None, amount, False
-
-
-def _looks_like(read: Decimal, computed: Decimal) -> bool:
-    """True when ``computed`` differs from the read value by the kind of slip OCR makes:
-    one digit changed, one dropped or added, or a decimal mark lost."""
-    a = _DIGITS.findall(format(read.normalize(), "f"))
-    b = _DIGITS.findall(format(computed.normalize(), "f"))
-    left, right = "".join(a), "".join(b)
-    if left == right:
-        return True  # only the decimal mark moved
-    if len(left) == len(right):
-        return sum(x != y for x, y in zip(left, right, strict=True)) == 1
-    if abs(len(left) - len(right)) == 1:
-        longer, shorter = (left, right) if len(left) > len(right) else (right, left)
-        return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
-    return False

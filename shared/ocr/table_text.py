@@ -15,14 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from shared.ocr.fields import fold
+from shared.ocr.line_figures import check_line, choose_figures
 from shared.ocr.lines import (
     Column,
     Row,
     Table,
     amounts_of,
     cell_role,
-    check_line,
-    choose_figures,
     find_table,
     group_rows,
     quantity_of,

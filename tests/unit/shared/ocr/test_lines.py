@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.ocr.lines import check_line, find_table, group_rows, read_lines
+from shared.ocr.line_figures import check_line
+from shared.ocr.lines import find_table, group_rows, read_lines
 from shared.ocr.model import Box, Word
 from shared.ocr.strips import body_span, column_strips
 
@@ -248,7 +249,7 @@ def test_a_wrapped_description_with_numbers_continues_the_line_above():
 
 
 def test_a_second_reading_is_taken_only_where_it_makes_the_line_multiply_out():
-    from shared.ocr.lines import choose_figures
+    from shared.ocr.line_figures import choose_figures
     from shared.ocr.model import ReadLine
 
     misread = ReadLine(quantity=Decimal(24), unit_price=Decimal("11644.88"),
@@ -263,7 +264,7 @@ def test_a_second_reading_is_taken_only_where_it_makes_the_line_multiply_out():
 
 
 def test_a_second_reading_never_replaces_two_figures_at_once():
-    from shared.ocr.lines import choose_figures
+    from shared.ocr.line_figures import choose_figures
     from shared.ocr.model import ReadLine
 
     line = ReadLine(quantity=Decimal(6), unit_price=Decimal("1311.17"), amount=None)
@@ -281,7 +282,7 @@ def test_a_figure_split_at_its_decimal_comma_is_read_whole():
 
 
 def test_an_amount_read_without_its_decimal_comma_is_taken_when_the_line_agrees():
-    from shared.ocr.lines import choose_figures
+    from shared.ocr.line_figures import choose_figures
     from shared.ocr.model import ReadLine
 
     line = ReadLine(quantity=Decimal(6), unit_price=Decimal("11378.09"),
