@@ -189,9 +189,16 @@ class IntakeDraft:
     issued_on: date | None = None  # the date printed; today when left empty
     total_cents: int | None = None  # the total printed, when typed (kept for review)
     lines: list[IntakeLine] = field(default_factory=list)
+    #: The type code printed on the document (a Factura de Crédito Electrónica is 201,
+    #: not 1); it counts while letter and kind still agree with it.
+    read_code: int | None = None
 
     @property
     def afip_code(self) -> int:
+        if self.read_code is not None:
+            known = AFIP_DOCUMENT_TYPES.get(self.read_code)
+            if known == (self.letter, DocumentKind(self.kind)):
+                return self.read_code
         return afip_code(self.letter, self.kind)
 
     @property

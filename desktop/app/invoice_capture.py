@@ -255,6 +255,7 @@ def _set_type(draft: IntakeDraft, reading: InvoiceReading,
                 " factura ni una nota de crédito o débito que conozcamos; elegí el tipo."))
         else:
             draft.letter, draft.kind = kind.letter, kind.kind
+            draft.read_code = kind.code
             return
     if reading.letter in LETTERS:
         draft.letter, draft.kind = reading.letter, DocumentKind.INVOICE

@@ -153,6 +153,14 @@ def test_a_credit_note_sends_the_goods_back_to_the_supplier(store):
     assert [(line.sku, line.quantity) for line in result.lines] == [("YE1", -2)]
 
 
+def test_a_mipyme_credit_invoice_keeps_its_own_type_code(store):
+    review = review_of(store, reading(afip_code=201, number=125))
+    assert (review.draft.letter, review.draft.kind, review.draft.afip_code) == (
+        "A", DocumentKind.INVOICE, 201)
+    review.draft.kind = DocumentKind.CREDIT_NOTE  # the clerk corrects the type
+    assert review.draft.afip_code == 3
+
+
 def test_an_unknown_cuit_becomes_a_provisional_supplier_named_as_printed(store):
     review = review_of(store, reading(cuit=NEW_CUIT, supplier_name="Almacén Mayorista Norte"))
     assert review.draft.supplier.provisional and review.draft.supplier.supplier_id is None
