@@ -222,7 +222,7 @@ def _read_type(result: HeaderFields, issuer: Sequence[Phrase], header: Sequence[
 def _letter_box(result: HeaderFields, phrase: Phrase, typical: float) -> str | None:
     """A big single letter (the box at the top centre of every AFIP document)."""
     for word in phrase.words:
-        text = fold(word.text).strip("\"'“”|[]()")
+        text = fold(word.text).strip("\"'“”|[]()_.,-")
         if len(text) == 1 and text in "ABCM" and word.box.height >= 1.6 * typical:
             result.boxes.setdefault("type", word.box)
             result.word_confidence.setdefault("type", word.confidence / 100)

@@ -33,23 +33,67 @@ def choose_figures(line: ReadLine, quantities: Sequence[Decimal], prices: Sequen
     # glyphs read again, with the mark money always has.
     options[2] += [a / 100 for a in options[2] if a == a.to_integral_value() and a >= 100
                    and a / 100 not in options[2]]
-    best: tuple[int, tuple[Decimal, Decimal, Decimal]] | None = None
+    # The same for a quantity: "500" for "5,00" units, "10574" for "10,574" kg.
+    options[0] += [q / scale for q in list(options[0]) for scale in (100, 1000)
+                   if q is not None and q == q.to_integral_value() and q >= scale
+                   and q / scale not in options[0]]
+    best: tuple[tuple[int, int], tuple[Decimal, Decimal, Decimal]] | None = None
     for q in options[0]:
         for p in options[1]:
             for a in options[2]:
                 if a <= 0 or not _agrees(q, p, a):
                     continue
                 same_amount = line.amount is not None and a in (line.amount, line.amount / 100)
-                changed = (q != line.quantity) + (p != line.unit_price) + (not same_amount)
+                same_quantity = line.quantity is not None and q in (
+                    line.quantity, line.quantity / 100, line.quantity / 1000)
+                changed = (not same_quantity) + (p != line.unit_price) + (not same_amount)
                 if changed > 1:
                     continue  # two cells replaced at once agree by chance too easily
-                if best is None or changed < best[0]:
-                    best = changed, (q, p, a)
+                # On a tie, the amount with its cents: money is printed with them.
+                rank = changed, int(a.as_tuple().exponent != -2)
+                if best is None or rank < best[0]:
+                    best = rank, (q, p, a)
     if best is None:
         return False
     line.quantity, line.unit_price, line.amount = best[1]
     line.confidence = round(min(1.0, line.confidence + 0.2), 2)
     return True
+
+
+def figures_by_arithmetic(
+    figures: Sequence[Sequence[Decimal]],
+    current: tuple[Decimal | None, Decimal | None, Decimal | None],
+    discount_percent: Decimal | None = None,
+) -> tuple[Decimal, Decimal, Decimal] | None:
+    """Quantity, unit price and amount found among a row's figures by the arithmetic
+    alone, when the columns the header named did not give a line that multiplies out
+    (a garbled header, a column the layout shifted).
+
+    ``figures`` holds the readings of each figure printed on the row, left to right
+    (the description's own numbers excluded). Three of them, the amount right of the
+    other two, with quantity × unit price = amount (less a discount) are the line; the
+    quantity left of the price is preferred, then the choice that keeps most of
+    ``current`` (the column-based reading). Zeros (an empty bonificación) never count.
+    None when no three agree: every value returned was read on the page.
+    """
+    factor = Decimal(1) - (discount_percent or Decimal(0)) / 100
+    best: tuple[tuple[int, int], tuple[Decimal, Decimal, Decimal]] | None = None
+    for k in range(2, len(figures)):
+        for i in range(k):
+            for j in range(k):
+                if i == j:
+                    continue
+                for q in figures[i]:
+                    for p in figures[j]:
+                        for a in figures[k]:
+                            if min(q, p, a) <= 0 or abs(q * p * factor - a) > \
+                                    _TOLERANCE + min(q, p) * Decimal("0.005"):
+                                continue  # (the slack of the smaller: either may be the price)
+                            kept = (q == current[0]) + (p == current[1]) + (a == current[2])
+                            rank = (int(i < j), kept)
+                            if best is None or rank > best[0]:
+                                best = rank, (q, p, a)
+    return best[1] if best is not None else None
 
 
 def _agrees(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
@@ -98,8 +142,8 @@ def _looks_like(read: Decimal, computed: Decimal) -> bool:
     a = _DIGITS.findall(format(read.normalize(), "f"))
     b = _DIGITS.findall(format(computed.normalize(), "f"))
     left, right = "".join(a), "".join(b)
-    if left == right:
-        return True  # only the decimal mark moved
+    if left == right or left.rstrip("0") == right.rstrip("0"):
+        return True  # only the decimal mark moved ("500" read for "5,00")
     if len(left) == len(right):
         return sum(x != y for x, y in zip(left, right, strict=True)) == 1
     if abs(len(left) - len(right)) == 1:

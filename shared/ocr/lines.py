@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from shared.domain.barcodes import gtin_check_digit
 from shared.ocr.fields import fold, parse_amount, parse_quantity
-from shared.ocr.line_figures import check_line
+from shared.ocr.line_figures import check_line, figures_by_arithmetic
 from shared.ocr.model import Box, ReadLine, Word
 
 # --- rows ---------------------------------------------------------------------------
@@ -403,14 +403,24 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
     # the pair that multiplies out is the line; if none does, the cell stays unread.
     price_options: list[Decimal | None] = list(prices) or [None]
     amount_options: list[Decimal | None] = list(amounts) or [None]
+    implied: tuple[Decimal | None, Decimal | None, Decimal | None] | None = None
     for price in price_options:
         for amount_option in amount_options:
             q, p, a, ok = check_line(quantity, price, amount_option, discount)
-            if ok:
+            if ok and (q, p, a) == (quantity, price, amount_option):
                 values, checked = (q, p, a), True
                 break
+            if ok and implied is None:
+                implied = q, p, a  # a cell taken from the division: the last resort
         if checked:
             break
+    if not checked:
+        # The columns the header named do not multiply out as read: three figures of
+        # the row that do, wherever they stand, before a value implied by division.
+        found = figures_by_arithmetic(
+            _row_figures(row, code_words + description_words), values, discount)
+        if found is not None or implied is not None:
+            values, checked = found or implied, True  # type: ignore[assignment]
     if not checked and len(prices) <= 1 and len(amounts) <= 1:
         q, p, a, _ = check_line(*values, discount)
         values = (q, p, a)
@@ -421,6 +431,22 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
                     unit_price=unit_price, amount=line_amount, vat_rate=vat_rate, ean=ean,
                     box=row.box, confidence=round(min(1.0, confidence + (0.2 if checked else 0)),
                                                   2))
+
+
+def _row_figures(row: Row, text_words: Sequence[Word]) -> list[list[Decimal]]:
+    """The readings of each figure on the row right of its code and description, left
+    to right: a group of glued words as one amount, or as one quantity (rates skipped)."""
+    start = max((w.box.right for w in text_words), default=row.box.left)
+    words = [w for w in row.words if w.box.left >= start and _DIGITS.search(w.text)]
+    figures: list[list[Decimal]] = []
+    for group in _glued(words):
+        text = "".join(w.text for w in group)
+        if "%" in text:
+            continue
+        values = [v for v in (parse_amount(text), parse_quantity(text)) if v is not None]
+        if values:
+            figures.append(list(dict.fromkeys(values)))
+    return figures
 
 
 def _description_words(row: Row, cells: dict[str, list[Word]]) -> list[Word]:

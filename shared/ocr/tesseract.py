@@ -41,6 +41,9 @@ _MARGIN = 12  # white pixels added around a crop: Tesseract misses text touching
 _LINE_STRIDE = 1_000_000  # line ids of band ``i`` start at ``i * _LINE_STRIDE``
 _MIN_BAND_HEIGHT = 400  # below this, a second process costs more than it saves
 _MAX_RULE = 7  # pixels: the thickest line ``remove_rules`` takes for a rule
+#: Darker than this may be a rule: a grid printed in light grey, blurred by the camera,
+#: is far lighter than text (the page has been evened out, paper is near 255).
+RULE_INK = 215
 _SHADE_KERNEL = 15  # pixels: wider than a letter's stroke, narrower than a shaded band
 
 
@@ -173,7 +176,7 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     but it is as thick as the letters: only runs thinner than ``_MAX_RULE`` are erased.
     """
     height, width = gray.shape[:2]
-    ink = (gray < 170).astype(np.uint8) * 255
+    ink = (gray < RULE_INK).astype(np.uint8) * 255
     across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(60, width // 12), 1))
     down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, height // 40)))
     rules = np.zeros_like(ink)

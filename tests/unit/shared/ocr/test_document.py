@@ -388,3 +388,18 @@ def test_deskew_is_not_misled_by_a_dark_desk_around_the_page(page):
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), 4.0, 1.0)
     turned = cv2.warpAffine(desk, matrix, (width, height), borderValue=70)
     assert deskew(turned)[1] == pytest.approx(-4.0, abs=0.5)
+
+
+def test_remove_rules_erases_a_light_grey_grid_but_not_the_text():
+    from shared.ocr.tesseract import remove_rules
+
+    page = np.full((600, 900), 250, np.uint8)
+    for y in (100, 160, 220):  # a grid printed light grey, softened by the camera
+        page[y:y + 3] = 185
+    page[100:223, 450:452] = 185
+    cv2.putText(page, "Aceite 12,00 1.234,56", (30, 145), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 20, 2)
+    cleaned = remove_rules(page)
+    assert (cleaned[160:163, 40:860] > 240).all() and (cleaned[101, 40:860] > 240).all()
+    assert (cleaned[100:223, 450:452] > 240).mean() > 0.9
+    text = page[115:150, 30:420] < 100
+    assert (cleaned[115:150, 30:420][text] < 100).mean() > 0.95  # the letters stay ink

@@ -289,3 +289,52 @@ def test_an_amount_read_without_its_decimal_comma_is_taken_when_the_line_agrees(
                     amount=Decimal("6826854"))
     assert choose_figures(line, [], [], [])
     assert line.amount == Decimal("68268.54")
+
+
+def test_a_quantity_read_without_its_decimal_comma_is_taken_when_the_line_agrees():
+    from shared.ocr.line_figures import choose_figures
+    from shared.ocr.model import ReadLine
+
+    units = ReadLine(quantity=Decimal(500), unit_price=Decimal("11066.80"),
+                     amount=Decimal("55334.00"))  # "5,00" read as "500"
+    assert choose_figures(units, [], [], [])
+    assert units.quantity == Decimal(5)
+    weighed = ReadLine(quantity=Decimal(10574), unit_price=Decimal("7622.05"),
+                       amount=Decimal("80595.56"))  # "10,574" kg
+    assert choose_figures(weighed, [], [], [])
+    assert weighed.quantity == Decimal("10.574")
+    # Both marks lost on one line are the same slip, not two replaced cells.
+    both = ReadLine(quantity=Decimal(3600), unit_price=Decimal("1349.88"),
+                    amount=Decimal("4859388"))
+    assert choose_figures(both, [], [Decimal("1349.83")], [])
+    assert (both.quantity, both.amount) == (Decimal(36), Decimal("48593.88"))
+
+
+def test_figures_found_by_arithmetic_when_the_header_named_the_wrong_columns():
+    from shared.ocr.line_figures import figures_by_arithmetic
+
+    # Cantidad, Precio Unit., % Bonif, Subtotal, Subtotal c/IVA, read left to right.
+    row = [[Decimal(12)], [Decimal("5013.93")], [Decimal(0)], [Decimal("60167.16")],
+           [Decimal("72802.26")]]
+    assert figures_by_arithmetic(row, (None, Decimal("60167.16"), Decimal("72802.26"))) == (
+        Decimal(12), Decimal("5013.93"), Decimal("60167.16"))
+    # A price misread by a digit: a big "quantity" times 1 is not taken for it.
+    misread = [[Decimal(1)], [Decimal("3195.99")], [Decimal("3195.93")]]
+    assert figures_by_arithmetic(misread, (None, None, None)) is None
+    # Nothing agrees: nothing is made up.
+    assert figures_by_arithmetic([[Decimal(3)], [Decimal("10.00")], [Decimal("31.00")]],
+                                 (None, None, None)) is None
+
+
+def test_a_row_whose_header_was_misread_still_gives_its_figures():
+    # The header's columns are shifted one to the right of where the figures stand.
+    words = words_at(300, [("Código", 40), ("Producto", 200), ("Precio", 1000),
+                           ("Subtotal", 1300), ("Total", 1500)])
+    words += words_at(340, [("X1", 40), ("Jabón", 200), ("Dove", 270), right("12,00", 990),
+                            right("5.013,93", 1240), right("60.167,16", 1370),
+                            right("72.802,26", 1600)])
+    words += words_at(900, [("Subtotal:", 1200), ("$", 1400), ("60.167,16", 1500)])
+    lines, _ = read_lines(group_rows(words))
+    assert (lines[0].quantity, lines[0].unit_price, lines[0].amount) == (
+        Decimal(12), Decimal("5013.93"), Decimal("60167.16"))
+    assert lines[0].description == "Jabón Dove"
