@@ -114,13 +114,16 @@ def check_line(
     disagree, the amount is kept (it is what the totals add up) and the cell that makes
     the product wrong is dropped: a quantity that divides out to the amount is taken
     from the division only if it is a whole number or has at most three decimals and the
-    printed one looks misread; otherwise the unit price is dropped. Nothing missing is
-    ever filled in.
+    printed one looks misread; an amount that quantity × price gives back with one digit
+    of difference (changed, dropped or added) is taken for a misread digit; otherwise
+    the unit price is dropped. Nothing missing is ever filled in.
     """
     if quantity is None or unit_price is None or amount is None:
         return quantity, unit_price, amount, False
     factor = Decimal(1) - (discount_percent or Decimal(0)) / 100
     if _agrees(quantity, unit_price * factor, amount):
+        if _both_marks_lost(quantity, amount):
+            return quantity / 100, unit_price, amount / 100, True
         return quantity, unit_price, amount, True
     # A line without a discount printed but with one applied: the amount is the truth.
     if unit_price != 0:
@@ -133,7 +136,28 @@ def check_line(
         if implied_price == implied_price.quantize(Decimal("0.01")) and \
                 _looks_like(unit_price, implied_price):
             return quantity, implied_price.quantize(Decimal("0.01")), amount, True
+    # The amount with one digit slipped ("89.628,79" for "89.628,70", "4.349,26" for
+    # "34.349,26"): quantity and price agree on what it says.
+    product = (quantity * unit_price * factor).quantize(Decimal("0.01"))
+    if product > 0 and _looks_like(amount, product) and _digit_slip(amount, product):
+        return quantity, unit_price, product, True
     return quantity, None, amount, False
+
+
+def _both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
+    """"400" units and "842628" for "4,00" and "8.426,28": a line still multiplies out
+    when the decimal comma of both its quantity and its amount went unread. An amount
+    read without cents that does not end in 00 lost its comma (money is printed with
+    cents), and then so did the quantity, a whole hundred times too big."""
+    return (amount.as_tuple().exponent == 0 and amount >= 100 and amount % 100 != 0
+            and quantity >= 100 and quantity % 100 == 0)
+
+
+def _digit_slip(read: Decimal, computed: Decimal) -> bool:
+    """True when the two figures differ in their digits, not just in the decimal mark
+    (an amount read as "4859388" for "48593,88" is the mark, left to the caller)."""
+    return format(read.normalize(), "f").replace(".", "") != \
+        format(computed.normalize(), "f").replace(".", "")
 
 
 def _looks_like(read: Decimal, computed: Decimal) -> bool:

@@ -11,6 +11,7 @@ larger, to choose between the two readings (``lines.choose_figures``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import numpy as np
 
@@ -61,6 +62,8 @@ SMALL_TEXT = 20
 #: this many lines per page).
 _FIGURES = ("quantity", "unit_price", "amount")
 MAX_SECOND_READS = 40
+#: The lines' amounts and a printed subtotal agree within this (per-line rounding).
+SUM_TOLERANCE = Decimal("0.05")
 #: Pixels darker than this may belong to a rule printed in light grey; a row (column)
 #: of the table body with this share of such pixels is a rule.
 RULE_LEVEL = 235
@@ -90,6 +93,8 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
     # The automatic layout drops narrow right-aligned columns, runs a description into
     # the quantity and garbles two-line or shaded headers: read the header band and each
     # column of the body on their own. A header it half read is enough to start from.
+    if table is not None and _adds_up(lines, rows, table):
+        return rows, lines, table  # every line agrees and they make a printed total
     located = table if table is not None else find_table(rows, loose=True)
     if located is not None and located.rows:
         by_strips = _read_columns(gray, words, located, timeout, trusted=table is not None)
@@ -272,6 +277,17 @@ def _prefer_checked(lines: Sequence[ReadLine], others: Sequence[ReadLine]) -> No
                 line.quantity, line.unit_price, line.amount = (
                     other.quantity, other.unit_price, other.amount)
                 break
+
+
+def _adds_up(lines: Sequence[ReadLine], rows: Sequence[Row], table: Table) -> bool:
+    """Whether the first reading of the table is complete beyond reasonable doubt: every
+    line multiplies out and their amounts add up to a figure printed below the table
+    (the subtotal, the net or the total). Then the table is not read again."""
+    if not lines or not all(_multiplies_out(line) for line in lines):
+        return False
+    total = sum((line.amount for line in lines if line.amount is not None), Decimal(0))
+    return any(abs(value - total) <= SUM_TOLERANCE
+               for row in rows if row.box.top >= table.bottom for value in amounts_of(row.words))
 
 
 def _multiplies_out(line: ReadLine) -> bool:

@@ -158,6 +158,11 @@ def test_no_header_no_table():
     ("1", "100.00", "1000.00", ("10", "100.00", "1000.00", True)),  # a digit dropped
     ("2", "150.00", "200.00", ("2", "100.00", "200.00", True)),  # one digit of the price
     ("2", "999.00", "200.00", ("2", None, "200.00", False)),
+    ("5.578", "16068.25", "89628.79", ("5.578", "16068.25", "89628.70", True)),  # a digit
+    ("1.718", "19993.75", "4349.26", ("1.718", "19993.75", "34349.26", True)),  # dropped
+    ("3", "10.00", "47.50", ("3", None, "47.50", False)),  # two digits off: not a slip
+    ("400", "2106.57", "842628", ("4", "2106.57", "8426.28", True)),  # both commas lost
+    ("100", "21.00", "2100", ("100", "21.00", "2100", True)),  # 00: maybe no cents printed
 ])
 def test_check_line(quantity, price, amount, expected):
     q, p, a, ok = check_line(Decimal(quantity), Decimal(price), Decimal(amount))
