@@ -44,8 +44,8 @@ from shared.ocr.phrases import Phrase, split_at_gaps
 from shared.ocr.totals import read_totals
 
 __all__ = [
-    "HeaderFields", "Phrase", "digitize", "find_cuits", "fold", "parse_amount", "parse_date",
-    "parse_quantity", "read_header", "split_at_gaps",
+    "HeaderFields", "Phrase", "digitize", "fill_missing", "find_cuits", "fold", "parse_amount",
+    "parse_date", "parse_quantity", "read_header", "split_at_gaps",
 ]
 
 
@@ -128,6 +128,35 @@ def read_header(
     elif "$" in text or "PESOS" in text:
         result.currency = "PES"
     return result
+
+
+#: Fields that are read together: one reading's pair is never split.
+_FIELD_GROUPS = (
+    ("supplier_cuit", "cuit_labeled"), ("receiver_cuit",), ("supplier_name",),
+    ("letter", "afip_code"), ("point_of_sale", "number"), ("date",), ("cae",),
+    ("currency",), ("total", "net", "vat", "subtotal", "other_taxes"),
+)
+#: The highlight and confidence keys of each group's fields.
+_FIELD_KEYS = {"supplier_cuit": "cuit", "afip_code": "type", "letter": "type"}
+
+
+def fill_missing(first: HeaderFields, second: HeaderFields) -> None:
+    """Fill ``first``'s unread fields from a second reading of the same page (a group
+    such as point of sale and number, or the totals, is taken whole and only when the
+    first reading has none of it). What the first reading found is never replaced."""
+    for group in _FIELD_GROUPS:
+        if any(getattr(first, name) not in (None, False) for name in group):
+            continue
+        if getattr(second, group[0]) is None:
+            continue
+        for name in group:
+            setattr(first, name, getattr(second, name))
+            key = _FIELD_KEYS.get(name, name)
+            if key in second.boxes:
+                first.boxes[key] = second.boxes[key]
+            if key in second.word_confidence:
+                first.word_confidence[key] = second.word_confidence[key]
+    first.problems.extend(p for p in second.problems if p not in first.problems)
 
 
 def _note(result: HeaderFields, name: str, phrase: Phrase, start: int, end: int) -> None:

@@ -29,9 +29,10 @@ import numpy as np
 
 from shared.domain.enums import AFIP_DOCUMENT_TYPES
 from shared.domain.errors import ValidationError
-from shared.ocr.fields import HeaderFields, read_header
-from shared.ocr.model import HEADER_FIELDS, AfipQr, Box, Code, InvoiceReading, ReadLine
-from shared.ocr.table_text import read_text
+from shared.ocr.fields import HeaderFields, fill_missing, read_header
+from shared.ocr.lines import group_rows
+from shared.ocr.model import HEADER_FIELDS, AfipQr, Box, Code, InvoiceReading, ReadLine, Word
+from shared.ocr.table_text import read_around_table, read_text
 from shared.ocr.tesseract import (
     DEFAULT_TIMEOUT,
     OcrEngineError,
@@ -138,12 +139,32 @@ def _read_page(image: np.ndarray, *, use_qr: bool, timeout: float) -> PageRead:
         rows, lines, table = read_text(gray, timeout=timeout)
         codes, undecoded = scan.result() if scan is not None else ([], [])
     height, width = gray.shape[:2]
-    header = read_header(
-        [row.words for row in rows], page_width=width, page_height=height,
-        table_top=table.header.box.top if table is not None else None,
-        table_bottom=table.bottom if table is not None else None,
-        line_amounts=[line.amount for line in lines])
+    table_top = table.header.box.top if table is not None else None
+    table_bottom = table.bottom if table is not None else None
+    amounts = [line.amount for line in lines]
+
+    def header_of(page_rows: Sequence[Sequence[Word]]) -> HeaderFields:
+        return read_header(page_rows, page_width=width, page_height=height,
+                           table_top=table_top, table_bottom=table_bottom,
+                           line_amounts=amounts)
+
+    header = header_of([row.words for row in rows])
+    if _missing(header):
+        # Soft print: read the paper around the table once more, sharpened, and take
+        # from that reading only the fields the first one could not.
+        again = read_around_table(gray, table_top, table_bottom, timeout=timeout)
+        if again is not None:
+            kept = [w for row in rows for w in row.words if again.covers(w)]
+            fill_missing(header, header_of([r.words for r in group_rows(kept + again.words)]))
     return PageRead(header, lines, codes, undecoded)
+
+
+#: Header fields worth a second, sharpened reading of the page when they are missing.
+_SECOND_READING = ("supplier_cuit", "afip_code", "number", "date", "cae", "total")
+
+
+def _missing(header: HeaderFields) -> bool:
+    return any(getattr(header, name) is None for name in _SECOND_READING)
 
 
 def _scan_page(photo: np.ndarray, straightened: np.ndarray) -> tuple[list[Code], list[Box]]:

@@ -11,8 +11,11 @@ larger, to choose between the two readings (``lines.choose_figures``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 
+import cv2
 import numpy as np
 
 from shared.ocr.fields import fold
@@ -227,12 +230,23 @@ def _read_figures_again(gray: np.ndarray, lines: Sequence[ReadLine], table: Tabl
             left, right = max(0, columns[role].left), min(width, columns[role].right)
             cells.append(Box(left, box.top - pad, max(1, right - left), box.height + 2 * pad))
     zoom = 3.0 if text_height(table) < SMALL_TEXT else 2.0
-    found = read_cells(gray, cells, whitelist=NUMERIC_CHARACTERS, zoom=zoom, timeout=timeout)
+    # Read as printed and sharpened (two processes side by side): the arithmetic picks.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        readings = list(pool.map(
+            lambda image: read_cells(image, cells, whitelist=NUMERIC_CHARACTERS, zoom=zoom,
+                                     timeout=timeout), (gray, sharpen(gray))))
     for index, (line, _) in enumerate(failing):
-        quantity, price, amount = found[3 * index:3 * index + 3]
-        read_quantity = quantity_of(quantity)
-        choose_figures(line, [read_quantity] if read_quantity is not None else [],
-                       amounts_of(price), amounts_of(amount))
+        quantities: list[Decimal] = []
+        prices: list[Decimal] = []
+        amounts: list[Decimal] = []
+        for found in readings:
+            quantity, price, amount = found[3 * index:3 * index + 3]
+            read_quantity = quantity_of(quantity)
+            quantities += [read_quantity] if read_quantity is not None else []
+            prices += amounts_of(price)
+            amounts += amounts_of(amount)
+        choose_figures(line, list(dict.fromkeys(quantities)), list(dict.fromkeys(prices)),
+                       list(dict.fromkeys(amounts)))
 
 
 def _better(named: tuple[list[Column], list[Strip]] | None, header_words: list[Word],
@@ -257,7 +271,7 @@ def _named_count(columns: Sequence[Column]) -> int:
 def _read_strips(gray: np.ndarray, strips: Sequence[Strip], top: int, bottom: int,
                  zoom: float, timeout: float) -> list[Word]:
     regions = [Box(strip.left, top, strip.right - strip.left, bottom - top) for strip in strips]
-    found = read_regions(gray, regions, psm=TABLE_PSM, timeout=timeout, workers=OCR_BANDS,
+    found = read_regions(sharpen(gray), regions, psm=TABLE_PSM, timeout=timeout, workers=OCR_BANDS,
                          whitelists=[NUMERIC_CHARACTERS if s.numeric else None for s in strips],
                          zoom=zoom)
     return [w for strip_words in found for w in strip_words]
@@ -311,3 +325,52 @@ def _table_span(rows: Sequence[Row], table: Table | None,
         fold(w.text).strip(":") in ("SUBTOTAL", "TOTAL", "NETO") for w in row.words)),
         int(height * 0.85))
     return (top, bottom) if bottom - top > height * 0.1 else None
+
+
+# --- the page around the table, once more ------------------------------------------------
+
+#: Unsharp masking for the second reading of soft print: amount and radius (pixels).
+SHARPEN_AMOUNT = 2.5
+SHARPEN_SIGMA = 2.5
+
+
+@dataclass(frozen=True, slots=True)
+class AroundTable:
+    """Words of a second reading of the page above and below the item table."""
+
+    words: list[Word]
+    top: int | None  # the table's first pixel row (None: no table, the whole page read)
+    bottom: int | None
+
+    def covers(self, word: Word) -> bool:
+        """Whether ``word`` of the first reading lies in the table (kept: not read again)."""
+        if self.top is None or self.bottom is None:
+            return False
+        middle = (word.box.top + word.box.bottom) / 2
+        return self.top <= middle < self.bottom
+
+
+def read_around_table(gray: np.ndarray, table_top: int | None, table_bottom: int | None,
+                      *, timeout: float = DEFAULT_TIMEOUT) -> AroundTable | None:
+    """The page above and below the item table (the whole page without one) read again,
+    sharpened: a blurred photo's digits often come out right the second time. The two
+    parts are read in parallel. None when there is nothing to read."""
+    height = gray.shape[0]
+    if table_top is None or table_bottom is None:
+        regions = [Box(0, 0, gray.shape[1], height)]
+        top = bottom = None
+    else:
+        top, bottom = max(0, table_top - 2), min(height, table_bottom)
+        regions = [Box(0, 0, gray.shape[1], top), Box(0, bottom, gray.shape[1], height - bottom)]
+        regions = [r for r in regions if r.height >= 20]
+    if not regions:
+        return None
+    sharp = sharpen(gray)
+    found = read_regions(sharp, regions, psm=OCR_PSM, timeout=timeout, workers=OCR_BANDS)
+    return AroundTable([w for part in found for w in part], top, bottom)
+
+
+def sharpen(gray: np.ndarray) -> np.ndarray:
+    """Unsharp masking strong enough to bring back the strokes of soft print."""
+    blurred = cv2.GaussianBlur(gray, (0, 0), SHARPEN_SIGMA)
+    return cv2.addWeighted(gray, 1 + SHARPEN_AMOUNT, blurred, -SHARPEN_AMOUNT, 0)

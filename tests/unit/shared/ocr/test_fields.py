@@ -390,3 +390,28 @@ def test_a_subtotal_that_backs_the_total_outweighs_a_misread_vat():
     fields = header([(1796, "IVA Contenido: $ 21960968"), (1859, "Subtotal: $ 1265370,05"),
                      (1936, "Importe Total: $ 1265370,05")])
     assert fields.total == Decimal("1265370.05")
+
+
+def test_a_second_reading_fills_only_what_the_first_could_not_read():
+    from datetime import date
+    from decimal import Decimal
+
+    from shared.ocr.fields import HeaderFields, fill_missing
+    from shared.ocr.model import Box
+
+    first = HeaderFields(supplier_cuit=None, point_of_sale=3, number=None,
+                         date=date(2026, 5, 1), total=Decimal("100.00"))
+    second = HeaderFields(supplier_cuit="30500010912", cuit_labeled=True, point_of_sale=4,
+                          number=1475, date=date(2026, 5, 2), cae="74716731888593",
+                          total=Decimal("999.00"), net=Decimal("800.00"),
+                          boxes={"cuit": Box(10, 20, 100, 12)},
+                          word_confidence={"cuit": 0.7}, problems=["something"])
+    fill_missing(first, second)
+    assert first.supplier_cuit == "30500010912" and first.cuit_labeled
+    assert first.boxes["cuit"] == Box(10, 20, 100, 12) and first.word_confidence["cuit"] == 0.7
+    assert first.cae == "74716731888593"
+    # Half a pair or a read value is never replaced or completed from the other reading.
+    assert (first.point_of_sale, first.number) == (3, None)
+    assert first.date == date(2026, 5, 1)
+    assert (first.total, first.net) == (Decimal("100.00"), None)
+    assert first.problems == ["something"]
