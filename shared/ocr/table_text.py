@@ -10,6 +10,7 @@ larger, to choose between the two readings (``lines.choose_figures``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ _FIGURES = ("quantity", "unit_price", "amount")
 MAX_SECOND_READS = 40
 #: The lines' amounts and a printed subtotal agree within this (per-line rounding).
 SUM_TOLERANCE = Decimal("0.05")
+#: At most this many candidate amounts per line are tried against the printed totals.
+MAX_PRODUCTS = 12
+CENT = Decimal("0.01")
 #: Pixels darker than this may belong to a rule printed in light grey; a row (column)
 #: of the table body with this share of such pixels is a rule.
 RULE_LEVEL = 235
@@ -105,7 +109,8 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
             _prefer_checked(by_strips[1], lines)
             rows, lines, table = by_strips
     if table is not None:
-        _read_figures_again(gray, lines, table, timeout)
+        products = _read_figures_again(gray, lines, table, timeout)
+        _amounts_by_total(lines, products, rows, table)
     return rows, lines, table
 
 
@@ -212,16 +217,20 @@ def _thin_runs(flags: np.ndarray) -> list[int]:
 
 
 def _read_figures_again(gray: np.ndarray, lines: Sequence[ReadLine], table: Table,
-                        timeout: float) -> None:
+                        timeout: float) -> dict[int, list[Decimal]]:
     """Read the figures of the lines that do not multiply out once more, larger, and
-    keep a second reading where it makes the line agree (``choose_figures``)."""
+    keep a second reading where it makes the line agree (``choose_figures``).
+
+    Returns, for each line that still does not agree (by ``id``), the products of its
+    quantities and unit prices as read: what its amount would be (``_amounts_by_total``).
+    """
     columns = {column.role: column for column in table.columns}
     if not all(role in columns for role in _FIGURES):
-        return
+        return {}
     failing = [(line, line.box) for line in lines
                if line.box is not None and not _multiplies_out(line)][:MAX_SECOND_READS]
     if not failing:
-        return
+        return {}
     width = gray.shape[1]
     cells = []
     for _, box in failing:
@@ -235,6 +244,7 @@ def _read_figures_again(gray: np.ndarray, lines: Sequence[ReadLine], table: Tabl
         readings = list(pool.map(
             lambda image: read_cells(image, cells, whitelist=NUMERIC_CHARACTERS, zoom=zoom,
                                      timeout=timeout), (gray, sharpen(gray))))
+    products: dict[int, list[Decimal]] = {}
     for index, (line, _) in enumerate(failing):
         quantities: list[Decimal] = []
         prices: list[Decimal] = []
@@ -245,8 +255,37 @@ def _read_figures_again(gray: np.ndarray, lines: Sequence[ReadLine], table: Tabl
             quantities += [read_quantity] if read_quantity is not None else []
             prices += amounts_of(price)
             amounts += amounts_of(amount)
-        choose_figures(line, list(dict.fromkeys(quantities)), list(dict.fromkeys(prices)),
-                       list(dict.fromkeys(amounts)))
+        quantities = list(dict.fromkeys(quantities))
+        prices = list(dict.fromkeys(prices))
+        if choose_figures(line, quantities, prices, list(dict.fromkeys(amounts))):
+            continue
+        own_quantity = [line.quantity] if line.quantity is not None else []
+        own_price = [line.unit_price] if line.unit_price is not None else []
+        products[id(line)] = list(dict.fromkeys(
+            (q * p).quantize(CENT) for q in dict.fromkeys(own_quantity + quantities)
+            for p in dict.fromkeys(own_price + prices) if q > 0 and p > 0))[:MAX_PRODUCTS]
+    return products
+
+
+def _amounts_by_total(lines: Sequence[ReadLine], products: dict[int, list[Decimal]],
+                      rows: Sequence[Row], table: Table) -> None:
+    """Amounts misread on one or two lines, taken from their quantity × unit price when
+    that — and only that — makes the lines add up to a figure printed below the table
+    (the subtotal, the net or the total): two readings of the page agree on them."""
+    failing = [line for line in lines if products.get(id(line))]
+    others = [line for line in lines if not products.get(id(line))]
+    if not failing or len(failing) > 2 or any(line.amount is None for line in others):
+        return
+    base = sum((line.amount for line in others if line.amount is not None), Decimal(0))
+    printed = [value for row in rows if row.box.top >= table.bottom
+               for value in amounts_of(row.words)]
+    matches = [combo for combo in itertools.product(*(products[id(line)] for line in failing))
+               if any(abs(base + sum(combo) - value) <= SUM_TOLERANCE for value in printed)]
+    if len({tuple(combo) for combo in matches}) != 1:
+        return  # none, or more than one way: nothing is taken
+    for line, amount in zip(failing, matches[0], strict=True):
+        line.amount = amount
+        line.confidence = round(min(1.0, line.confidence + 0.1), 2)
 
 
 def _better(named: tuple[list[Column], list[Strip]] | None, header_words: list[Word],

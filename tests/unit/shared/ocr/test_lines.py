@@ -343,3 +343,20 @@ def test_a_row_whose_header_was_misread_still_gives_its_figures():
     assert (lines[0].quantity, lines[0].unit_price, lines[0].amount) == (
         Decimal(12), Decimal("5013.93"), Decimal("60167.16"))
     assert lines[0].description == "Jabón Dove"
+
+
+def test_a_misread_amount_is_taken_from_the_line_when_the_printed_subtotal_agrees():
+    from shared.ocr.lines import Table
+    from shared.ocr.model import ReadLine
+    from shared.ocr.table_text import _amounts_by_total
+
+    good = ReadLine(quantity=Decimal(2), unit_price=Decimal("100.00"), amount=Decimal("200.00"))
+    slipped = ReadLine(quantity=Decimal(1), unit_price=None, amount=Decimal("22543.51"))
+    rows = group_rows(words_at(900, [("Subtotal:", 1200), ("22.743,67", 1500)]))
+    table = Table(columns=[], header=rows[0], rows=[], bottom=850)
+    _amounts_by_total([good, slipped], {id(slipped): [Decimal("22543.67")]}, rows, table)
+    assert slipped.amount == Decimal("22543.67")
+    # When the printed figures do not confirm it, the amount read stays.
+    other = ReadLine(quantity=Decimal(1), unit_price=None, amount=Decimal("22543.51"))
+    _amounts_by_total([good, other], {id(other): [Decimal("22543.99")]}, rows, table)
+    assert other.amount == Decimal("22543.51")
