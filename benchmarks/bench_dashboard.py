@@ -5,7 +5,8 @@ benchmark's chain (20 stores, 5,000 products, people through the Recorder; a led
 N movements, default 10,000,000, generated server-side) and, on top, what the pages
 show (``_dashboard_data``: suppliers, invoices with lines and rising costs, purchase
 orders, devices with heartbeats, audit events, pricing rules, the index, provisional
-products); then ``rebuild_levels`` (the project's own) and ``VACUUM ANALYZE``.
+products); then ``rebuild_levels`` and the document-cost cache's ``rebuild`` (the
+project's own) and ``VACUUM ANALYZE``.
 
 It then serves central's app (every agent, as ``central up``) in this process, on a free
 Redis database, signs in as ``admin`` through the login form, and sends each page
@@ -57,6 +58,7 @@ from bench_stock_rebuild import load_ledger
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 
+from central.negocio import cost_cache
 from shared.db.engine import create_db_engine
 from shared.db.migrate import upgrade
 from shared.db.stock_levels import rebuild_levels
@@ -88,9 +90,18 @@ def build_data(engine: Engine, movements: int) -> dict[str, Any]:
         return levels
 
     phases["rebuild_levels"], levels = timed(rebuild)
+
+    def rebuild_costs() -> int:
+        with Session(engine) as session:
+            cost_cache.rebuild(session)
+            session.commit()
+            return session.scalar(text("SELECT count(*) FROM document_costs")) or 0
+
+    phases["document_costs"], cost_rows = timed(rebuild_costs)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         phases["analyze"], _ = timed(lambda: connection.execute(text("VACUUM ANALYZE")))
-    log(f"stock cache: {levels:,} levels in {phases['rebuild_levels']:.1f} s")
+    log(f"stock cache: {levels:,} levels in {phases['rebuild_levels']:.1f} s; document costs: "
+        f"{cost_rows:,} rows in {phases['document_costs']:.1f} s")
     facts = check_ledger_ids(engine)
     if facts["unknown_stores"] or facts["unknown_products"]:
         raise RuntimeError(f"the stock cache names unknown stores or products: {facts}")

@@ -15,8 +15,9 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.negocio import cost_cache
 from central.negocio.common import FieldError, require_chain_wide
-from central.negocio.costs import cost_point, document_costs
+from central.negocio.costs import cost_point, item_costs
 from central.negocio.schemas import IndexValueIn
 from shared.db import tables as t
 from shared.domain.errors import MinimarketError, NotFound, ValidationError
@@ -177,24 +178,39 @@ def gap(session: Session, *, date_from: str, date_to: str, by: GapScope) -> dict
         check_period(start, end)
     except ValidationError as error:
         raise FieldError("from", str(error)) from None
-    index = index_change(series(session), start, end)
+    levels = series(session)
+    index = index_change(levels, start, end)
+    # weighing every cost up to the period's end takes a while: once per cost version
+    return cost_cache.memoised(
+        session, ("inflation_gap", start, end, by, tuple(sorted(levels.items()))),
+        lambda: _gap(session, start, end, by, index))
+
+
+def _gap(session: Session, start: date, end: date, by: GapScope,
+         index: Decimal) -> dict[str, Any]:
     following = date(end.year + end.month // 12, end.month % 12 + 1, 1)
-    costs = document_costs(session, until=following - timedelta(days=1))
-    products = {p.id: p for p in session.scalars(select(t.Product))}
-    suppliers = {s.id: s for s in session.scalars(select(t.Supplier))}
+    first_following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    # each item's latest cost in or before the first month and its latest after it
+    costs = item_costs(session, split=first_following - timedelta(days=1),
+                       until=following - timedelta(days=1), pairs=by == "supplier")
+    categories = dict(session.execute(select(t.Product.id, t.Product.category)).all())
+    suppliers = {s.id: s for s in session.execute(
+        select(t.Supplier.id, t.Supplier.cuit, t.Supplier.name))}
     groups: dict[str, list[CostPoint[Any]]] = defaultdict(list)
     names: dict[str, str | None] = {}
     overall: list[CostPoint[Any]] = []
-    for cost, supplier_id, day in costs:
-        overall.append(cost_point(cost, cost.product_id, day))
-        if by == "supplier" and supplier_id is not None:
+    for cost in costs:
+        day = cost.day
+        if cost.for_product:
+            overall.append(cost_point(cost, cost.product_id, day))
+        if by == "supplier" and cost.for_pair and cost.supplier_id is not None:
+            supplier_id = cost.supplier_id
             supplier = suppliers.get(supplier_id)
             label = f"supplier:{supplier.cuit if supplier and supplier.cuit else supplier_id}"
             names[label] = supplier.name if supplier else None
             groups[label].append(cost_point(cost, (supplier_id, cost.product_id), day))
-        elif by == "category":
-            product = products.get(cost.product_id)
-            category = normalize_category(product.category if product else None)
+        elif by == "category" and cost.for_product:
+            category = normalize_category(categories.get(cost.product_id))
             if category is not None:
                 groups[f"category:{category}"].append(cost_point(cost, cost.product_id, day))
     scopes = [_scope_entry("all", None, cost_increase(overall, start, end), index)]

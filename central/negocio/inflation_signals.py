@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central.negocio.costs import DocumentCost, document_costs
+from central.negocio import cost_cache
+from central.negocio.costs import item_costs
 from central.negocio.inflation import series
 from shared.db import tables as t
 from shared.domain.inflation import (
@@ -140,26 +141,34 @@ def _ratios(points: list[tuple[_ITEM, date, tuple[Any, ...], int]], start: date,
 def inflation_signals(session: Session, as_of: date) -> SignalReport:
     """Every supplier's and category's 30-day cost increase against the index."""
     start = as_of - timedelta(days=WINDOW_DAYS)
-    found = window_index_change(series(session), start, as_of)
+    levels = series(session)
+    found = window_index_change(levels, start, as_of)
     if found is None:
         return SignalReport(start, as_of, None, None, [])
-    index, months = found
+    # weighing every cost of the year takes a while: once per cost version, day and index
+    return cost_cache.memoised(
+        session, ("inflation_signals", as_of, tuple(sorted(levels.items()))),
+        lambda: _report(session, start, as_of, *found))
+
+
+def _report(session: Session, start: date, as_of: date, index: Decimal,
+            months: tuple[date, date]) -> SignalReport:
     # the cost a window starts from is the item's last one before it; a cost older than
     # BASELINE_DAYS is no baseline at 2-4 % a month, and reading the whole ledger is slow
-    costs: list[tuple[DocumentCost, uuid.UUID | None, date]] = document_costs(
-        session, until=as_of, since=start - timedelta(days=BASELINE_DAYS))
-    products = {p.id: p for p in session.scalars(select(t.Product))}
-    suppliers = {s.id: s for s in session.scalars(select(t.Supplier))}
+    costs = item_costs(session, split=start, until=as_of,
+                       since=start - timedelta(days=BASELINE_DAYS))
+    categories = dict(session.execute(select(t.Product.id, t.Product.category)).all())
+    suppliers = {s.id: s for s in session.execute(
+        select(t.Supplier.id, t.Supplier.cuit, t.Supplier.name))}
     by_supplier: dict[uuid.UUID, list[Any]] = defaultdict(list)
     by_category: dict[str, list[Any]] = defaultdict(list)
-    for cost, supplier_id, day in costs:
-        point = (cost.order, cost.unit_cost_cents)
-        if supplier_id is not None:
-            by_supplier[supplier_id].append(((supplier_id, cost.product_id), day, *point))
-        product = products.get(cost.product_id)
-        category = normalize_category(product.category if product else None)
-        if category is not None:
-            by_category[category].append(((cost.product_id,), day, *point))
+    for cost in costs:
+        point = (cost.day, cost.order, cost.unit_cost_cents)
+        if cost.for_pair and cost.supplier_id is not None:
+            by_supplier[cost.supplier_id].append(((cost.supplier_id, cost.product_id), *point))
+        category = normalize_category(categories.get(cost.product_id))
+        if cost.for_product and category is not None:
+            by_category[category].append(((cost.product_id,), *point))
     signals: list[Signal] = []
     for supplier_id, points in by_supplier.items():
         supplier = suppliers.get(supplier_id)

@@ -27,7 +27,12 @@ from central.negocio.common import (
     supplier_for,
     today,
 )
-from central.negocio.costs import latest_costs
+from central.negocio.costs import (
+    has_latest_cost,
+    latest_cost_of,
+    latest_costs,
+    with_latest_cost,
+)
 from central.negocio.inflation_signals import Signal, inflation_signals
 from central.negocio.schemas import ApplyIn, RuleIn, RulePatch
 from shared.db import tables as t
@@ -47,7 +52,7 @@ from shared.domain.pricing import (
 )
 from shared.ops.recorder import Recorder
 from shared.security.tokens import Principal
-from shared.services.catalog import price_on
+from shared.services.catalog import price_on, prices_on
 from shared.settings import business_day
 
 _RULE_FIELDS = ("name", "scope", "scope_value", "markup_bp", "rounding_step_cents",
@@ -197,38 +202,67 @@ def list_rules(
 # --- suggestions ----------------------------------------------------------------------------
 
 
-def _vat(product: t.Product) -> VatRate:
+def _vat(product: Any) -> VatRate:
     try:
         return VatRate(product.vat_rate or VatRate.GENERAL.value)
     except ValueError:
         return VatRate.GENERAL
 
 
+_Entry = tuple[Any, int, str, datetime | None]  # row, cost, its source, when invoiced
+
+
+def _entry(row: Any, since: date | None) -> _Entry | None:
+    """A product row with its cost, if it has one (invoiced since ``since`` when given)."""
+    cost = latest_cost_of(row)
+    if cost is not None:
+        if since is None or business_day(cost[1]) >= since:
+            return (row, cost[0], "invoice", cost[1])
+        return None
+    if since is None and row.last_cost_cents is not None:
+        return (row, row.last_cost_cents, "catalog", None)
+    return None
+
+
 def _costed_products(
     session: Session, *, since: date | None, supplier: str | None, category: str | None,
-) -> list[tuple[t.Product, int, str, datetime | None]]:
-    """Products with a cost (and the cost's source), by sku."""
-    query = select(t.Product).where(
-        t.Product.deleted.is_(False), t.Product.sku.is_not(None),
-        or_(t.Product.archived.is_(None), t.Product.archived.is_(False)))
+    page: int, size: int,
+) -> tuple[list[_Entry], int]:
+    """One page of the products with a cost (and the cost's source), by sku, and how many
+    there are: plain rows with the columns a suggestion shows and each product's last
+    invoice cost, joined by the database.
+
+    Without a category or a date the database also counts and pages them. A category
+    compares casefolded and a date is a business day, which Python decides: then a first
+    pass reads only what those need, and the page's rows are read after it."""
+    p = t.Product
+    listed = [p.deleted.is_(False), p.sku.is_not(None),
+              or_(p.archived.is_(None), p.archived.is_(False))]
     if supplier:
         found = find_supplier(session, supplier)
         if found is None:
             raise NotFound(f"unknown supplier {supplier!r}")
-        query = query.where(t.Product.supplier_id == found.id)
+        listed.append(p.supplier_id == found.id)
+    shown = select(p.id, p.sku, p.name, p.category, p.supplier_id, p.vat_rate,
+                   p.last_cost_cents).where(*listed)
     wanted_category = normalize_category(category)
-    costs = latest_costs(session)
-    found_products: list[tuple[t.Product, int, str, datetime | None]] = []
-    for product in session.scalars(query.order_by(t.Product.sku, t.Product.id)):
-        if wanted_category and normalize_category(product.category) != wanted_category:
-            continue
-        cost = costs.get(product.id)
-        if cost is not None:
-            if since is None or business_day(cost.confirmed_at) >= since:
-                found_products.append((product, cost.unit_cost_cents, "invoice", cost.confirmed_at))
-        elif since is None and product.last_cost_cents is not None:
-            found_products.append((product, product.last_cost_cents, "catalog", None))
-    return found_products
+    first, order = (page - 1) * size, (p.sku, p.id)
+    if since is None and not wanted_category:
+        query = with_latest_cost(session, shown, p.id).where(
+            or_(has_latest_cost(), p.last_cost_cents.is_not(None)))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.order_by(*order).offset(first).limit(size))
+        return [entry for row in rows if (entry := _entry(row, since)) is not None], total
+    light = with_latest_cost(session, select(p.id, p.category, p.last_cost_cents)
+                             .where(*listed), p.id)
+    ids = [row.id for row in session.execute(light.order_by(*order))
+           if not (wanted_category and normalize_category(row.category) != wanted_category)
+           and _entry(row, since) is not None]
+    chosen = ids[first:first + size]
+    rows = {row.id: row for row in session.execute(
+        with_latest_cost(session, shown.where(p.id.in_(chosen)), p.id))} if chosen else {}
+    return [entry for product_id in chosen
+            if (entry := _entry(rows[product_id], since)) is not None], len(ids)
 
 
 def suggestions(
@@ -237,15 +271,17 @@ def suggestions(
 ) -> dict[str, Any]:
     """A page of products whose cost is known (or changed since ``since``), priced by rule."""
     store_id = store_filter(session, principal, store)
-    costed = _costed_products(session, since=since, supplier=supplier, category=category)
+    chosen, total = _costed_products(session, since=since, supplier=supplier,
+                                     category=category, page=page, size=size)
+    prices = prices_on(session, store_id, day, [row.id for row, *_ in chosen]) if chosen else {}
     rules = load_rules(session)
     signals = inflation_signals(session, day)
     items = []
-    for product, cost, source, changed_at in costed[(page - 1) * size: page * size]:
+    for product, cost, source, changed_at in chosen:
         vat = _vat(product)
         rule = choose_rule(rules, category=product.category, supplier_id=product.supplier_id)
         suggestion = suggest_price(cost, vat, rule) if rule else None
-        current = price_on(session, product.id, store_id, day)
+        current = prices.get(product.id)
         items.append({
             "product": {"id": product.id, "sku": product.sku, "name": product.name},
             "category": product.category, "supplier_id": product.supplier_id,
@@ -261,7 +297,7 @@ def suggestions(
             "current_markup": markup_of_price(current, cost, vat) if current else None,
             "inflation_gap": _gap_of(signals.for_product(product.supplier_id, product.category)),
         })
-    return page_of(items, len(costed), page, size, day=day,
+    return page_of(items, total, page, size, day=day,
                    store=store if store_id is not None and store else None)
 
 

@@ -366,6 +366,44 @@ class ConflictDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DocumentCostRow(Base):
+    """One product's net unit cost in one counting invoice confirmation (HQ-local cache,
+    not replicated): the sums of that product's intake lines in that document.
+
+    Derived from the ledger by ``central.negocio.cost_cache`` — the first confirmation of
+    each document key in operation order, its intake movements with a cost — and redone
+    per document key when another confirmation of it arrives; it can always be rebuilt.
+    ``latest`` marks each product's row with the highest (hlc, device_id, op_id).
+    """
+
+    __tablename__ = "document_costs"
+    op_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the confirmation's
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    invoice_key: Mapped[str] = mapped_column(String(40), index=True)
+    invoice_id: Mapped[uuid.UUID]
+    hlc: Mapped[int]
+    device_id: Mapped[uuid.UUID]
+    confirmed_at: Mapped[datetime]
+    qty_milli: Mapped[int]
+    #: sum of qty_milli × unit_cost_cents over the lines (the weighted cost's numerator)
+    value_milli_cents: Mapped[int]
+    latest: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        Index("ix_document_costs_product", "product_id", "hlc"),
+        Index("ix_document_costs_latest", "product_id",
+              postgresql_where=text("latest"), sqlite_where=text("latest")),
+    )
+
+
+class CostedConfirmation(Base):
+    """An invoice confirmation already weighed into ``document_costs`` (HQ-local)."""
+
+    __tablename__ = "costed_confirmations"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # invoice_confirmations.id
+    invoice_key: Mapped[str] = mapped_column(String(40))
+
+
 class ReplicaMeta(Base):
     """This replica's own settings: its device id, schema facts."""
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from central.deposito import views
@@ -26,7 +26,7 @@ from central.deposito.service.paging import Page, page_of
 from shared.db import tables as t
 from shared.domain.numbers import to_cents
 from shared.ops.recorder import Recorder
-from shared.services.catalog import price_on, prices_on, product_search
+from shared.services.catalog import price_on, product_search
 from shared.services.stock import visible_products
 
 
@@ -84,44 +84,70 @@ def current_prices(
     return body
 
 
+def _changed_prices(store_id: uuid.UUID, since: date, today: date) -> Any:
+    """A subquery of ``(product_id, old_cents, new_cents)``: the products with a price
+    entry after ``since`` whose price on ``today`` differs from the one on ``since``
+    (:func:`prices_on`'s rule on both dates, from one pass over their entries)."""
+    price = t.Price
+    scope = or_(price.store_id.is_(None), price.store_id == store_id)
+    candidates = (select(price.product_id)
+                  .where(price.effective_from > since, price.effective_from <= today, scope))
+    ties = (case((price.store_id.is_(None), 0), else_=1).desc(), price.hlc.desc(),
+            price.device_id.desc(), price.op_id.desc())
+    known_then = case((price.effective_from <= since, 1), else_=0)
+    ranked = select(
+        price.product_id, price.price_cents, known_then.label("known_then"),
+        func.row_number().over(partition_by=price.product_id,
+                               order_by=(price.effective_from.desc(), *ties)).label("now"),
+        func.row_number().over(partition_by=price.product_id,
+                               order_by=(known_then.desc(), price.effective_from.desc(),
+                                         *ties)).label("then"),
+    ).where(price.effective_from <= today, scope, price.product_id.in_(candidates)).subquery()
+    old = func.max(case((and_(ranked.c.then == 1, ranked.c.known_then == 1),
+                         ranked.c.price_cents)))
+    new = func.max(case((ranked.c.now == 1, ranked.c.price_cents)))
+    return (select(ranked.c.product_id, old.label("old_cents"), new.label("new_cents"))
+            .where(or_(ranked.c.now == 1, ranked.c.then == 1))
+            .group_by(ranked.c.product_id)
+            .having(old.is_distinct_from(new))
+            .subquery())
+
+
 def price_changes(
     session: Session, store: t.Store, since: date, page: Page, *, today: date,
     q: str | None = None,
 ) -> dict[str, Any]:
     """Products whose effective price in ``store`` on ``today`` differs from the one on
-    ``since``: what to relabel. ``old_price`` is the price on ``since`` as known now."""
+    ``since``: what to relabel. ``old_price`` is the price on ``since`` as known now.
+
+    The database picks, counts and pages the changed products, by sku in code point
+    order (whatever the database's collation) and id; only the page's are read whole."""
     if since > today:
         raise FieldError("since", f"{since} is after today ({today})")
-    candidates = set(session.scalars(
-        select(t.Price.product_id).where(
-            t.Price.effective_from > since, t.Price.effective_from <= today,
-            or_(t.Price.store_id.is_(None), t.Price.store_id == store.id),
-        ).distinct()
-    ))
-    # Past a few hundred candidates one pass over the price list beats chunks of ids.
-    wanted = None if len(candidates) > 500 else candidates
-    old = prices_on(session, store.id, since, wanted)
-    new = prices_on(session, store.id, today, wanted)
-    changed = sorted(pid for pid in candidates if old.get(pid) != new.get(pid))
-    statement = select(t.Product.id, t.Product.sku).where(visible_products(store.id))
+    changes = _changed_prices(store.id, since, today)
+    statement = (select(t.Product.id)
+                 .join(changes, changes.c.product_id == t.Product.id)
+                 .where(visible_products(store.id)))
     search = product_search(q)
     if search is not None:
         statement = statement.where(search)
-    keys: list[tuple[str, str, uuid.UUID]] = []
-    for start in range(0, len(changed), 500):
-        part = changed[start : start + 500]
-        keys.extend((row.sku or "", str(row.id), row.id)
-                    for row in session.execute(statement.where(t.Product.id.in_(part))))
-    keys.sort()
-    page_ids = [key[2] for key in page.slice(keys)]
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    sku: Any = func.coalesce(t.Product.sku, "")
+    if session.connection().dialect.name == "postgresql":
+        sku = sku.collate("C")  # code point order, as SQLite's BINARY and Python's sort
+    page_ids = list(session.scalars(statement.order_by(sku, t.Product.id)
+                                    .offset(page.offset).limit(page.size)))
+    prices = {row.product_id: row for row in session.execute(
+        select(changes).where(changes.c.product_id.in_(page_ids)))} if page_ids else {}
     found = {p.id: p for p in session.scalars(select(t.Product).where(t.Product.id.in_(page_ids)))}
     shown = [found[product_id] for product_id in page_ids]
     codes = barcodes_of(session, [p.id for p in shown])
     items = [
         {"product_id": p.id, "sku": p.sku, "name": p.name, "barcodes": codes.get(p.id, []),
-         "old_price": views.amount(old.get(p.id)), "new_price": views.amount(new.get(p.id))}
+         "old_price": views.amount(prices[p.id].old_cents),
+         "new_price": views.amount(prices[p.id].new_cents)}
         for p in shown
     ]
-    body = page.body(items, len(keys))
+    body = page.body(items, int(total))
     body.update({"store": store.code, "since": since, "until": today})
     return body
