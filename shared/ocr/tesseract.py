@@ -114,6 +114,51 @@ def read_regions(
         return list(pool.map(read, range(len(regions)), regions))
 
 
+def read_side_by_side(
+    image: np.ndarray, regions: Sequence[Box], *, lang: str = DEFAULT_LANG,
+    psm: int = PSM_BLOCK, timeout: float = DEFAULT_TIMEOUT, whitelist: str | None = None,
+    zoom: float = 1.0, gap: int = 80,
+) -> list[list[Word]]:
+    """Words of each region (columns of one band of the page: same top and bottom),
+    read in one Tesseract run with the crops set side by side, ``gap`` white pixels
+    apart: one process instead of one per column. Boxes come back in page pixels."""
+    crops: list[np.ndarray] = []
+    for region in regions:
+        crop = image[region.top:region.bottom, region.left:region.right]
+        if crop.ndim == 3:
+            crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+        if crop.size and zoom != 1.0:
+            crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+        crops.append(crop)
+    if not any(crop.size for crop in crops):
+        return [[] for _ in regions]
+    height = max(crop.shape[0] for crop in crops if crop.size) + 2 * _MARGIN
+    parts: list[np.ndarray] = [np.full((height, _MARGIN), 255, np.uint8)]
+    starts: list[int] = []
+    x = _MARGIN
+    for crop in crops:
+        starts.append(x)
+        width = crop.shape[1] if crop.size else 1
+        part = np.full((height, width + gap), 255, np.uint8)
+        if crop.size:
+            part[_MARGIN:_MARGIN + crop.shape[0], :width] = crop
+        parts.append(part)
+        x += width + gap
+    words = _read_band(np.hstack(parts), lang, psm, timeout, (0, 0), 0, whitelist)
+    found: list[list[Word]] = [[] for _ in regions]
+    for word in words:
+        middle = (word.box.left + word.box.right) / 2
+        index = max(0, int(np.searchsorted(starts, middle, side="right")) - 1)
+        region, start = regions[index], starts[index]
+        box = word.box
+        found[index].append(Word(word.text, Box(
+            region.left + round((box.left - start) / zoom),
+            region.top + round((box.top - _MARGIN) / zoom),
+            max(1, round(box.width / zoom)), max(1, round(box.height / zoom))),
+            word.confidence, word.block, word.line))
+    return found
+
+
 def read_cells(
     image: np.ndarray, cells: Sequence[Box], *, lang: str = DEFAULT_LANG,
     timeout: float = DEFAULT_TIMEOUT, whitelist: str | None = None, zoom: float = 1.0,

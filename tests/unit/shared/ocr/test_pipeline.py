@@ -222,3 +222,26 @@ def test_tables_with_two_line_headers_or_a_header_the_layout_drops_are_read(inde
                 if got.quantity == want.quantity and got.amount == want.amount and
                 fuzz.ratio((got.description or "").lower(), want.description.lower()) >= 80)
     assert right >= 0.8 * len(truth.lines)
+
+
+def test_columns_read_side_by_side_come_back_in_their_own_page_places():
+    from PIL import Image, ImageDraw
+
+    from shared.ocr.model import Box
+    from shared.ocr.synthetic_layout import _font, available_fonts
+    from shared.ocr.tesseract import NUMERIC_CHARACTERS, read_side_by_side
+
+    page = Image.new("L", (1200, 200), 255)
+    draw = ImageDraw.Draw(page)
+    font = _font(available_fonts()[0], 28, False)
+    draw.text((60, 40), "1.234,56", fill=0, font=font)
+    draw.text((60, 110), "78,90", fill=0, font=font)
+    draw.text((760, 40), "12,00", fill=0, font=font)
+    gray = np.asarray(page)
+    regions = [Box(40, 20, 300, 150), Box(740, 20, 300, 150)]
+    found = read_side_by_side(gray, regions, whitelist=NUMERIC_CHARACTERS, zoom=1.5)
+    assert [w.text for w in found[0]] == ["1.234,56", "78,90"]
+    assert [w.text for w in found[1]] == ["12,00"]
+    first, second = found[0][0].box, found[1][0].box
+    assert abs(first.left - 60) <= 6 and abs(first.top - 40) <= 12
+    assert abs(second.left - 760) <= 6 and abs(second.top - 40) <= 12
