@@ -122,14 +122,7 @@ def read_side_by_side(
     """Words of each region (columns of one band of the page: same top and bottom),
     read in one Tesseract run with the crops set side by side, ``gap`` white pixels
     apart: one process instead of one per column. Boxes come back in page pixels."""
-    crops: list[np.ndarray] = []
-    for region in regions:
-        crop = image[region.top:region.bottom, region.left:region.right]
-        if crop.ndim == 3:
-            crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-        if crop.size and zoom != 1.0:
-            crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
-        crops.append(crop)
+    crops = _zoomed_crops(image, regions, zoom)
     if not any(crop.size for crop in crops):
         return [[] for _ in regions]
     height = max(crop.shape[0] for crop in crops if crop.size) + 2 * _MARGIN
@@ -170,12 +163,7 @@ def read_cells(
     more than reading them. Word boxes come back in the stacked image's pixels; the
     words are grouped by the cell they were read in.
     """
-    crops = []
-    for cell in cells:
-        crop = image[max(0, cell.top):cell.bottom, max(0, cell.left):cell.right]
-        if crop.size and zoom != 1.0:
-            crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
-        crops.append(crop)
+    crops = _zoomed_crops(image, cells, zoom)
     if not any(crop.size for crop in crops):
         return [[] for _ in cells]
     width = max(crop.shape[1] for crop in crops if crop.size) + 2 * _MARGIN
@@ -202,6 +190,19 @@ def read_cells(
                 found[index].append(word)
                 break
     return found
+
+
+def _zoomed_crops(image: np.ndarray, boxes: Sequence[Box], zoom: float) -> list[np.ndarray]:
+    """Each box of ``image`` cut out (gray) and enlarged ``zoom`` times."""
+    crops: list[np.ndarray] = []
+    for box in boxes:
+        crop = image[max(0, box.top):box.bottom, max(0, box.left):box.right]
+        if crop.ndim == 3:
+            crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+        if crop.size and zoom != 1.0:
+            crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+        crops.append(crop)
+    return crops
 
 
 def _to_page(word: Word, region: Box, zoom: float) -> Word:
