@@ -414,6 +414,16 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
                 implied = q, p, a  # a cell taken from the division: the last resort
         if checked:
             break
+    if not checked and quantity is not None:
+        # A quantity run together with the next column ("12 46472" read as one word,
+        # "3,801 13118" as "3,80113118"): the leading digits that make the line agree.
+        for glued in _leading_parts(quantity):
+            agreeing = [(glued, p, a) for p in price_options for a in amount_options
+                        if p is not None and a is not None and check_line(glued, p, a, discount)
+                        == (glued, p, a, True)]
+            if agreeing:
+                values, checked = agreeing[0], True
+                break
     if not checked:
         # The columns the header named do not multiply out as read: three figures of
         # the row that do, wherever they stand, before a value implied by division.
@@ -431,6 +441,25 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
                     unit_price=unit_price, amount=line_amount, vat_rate=vat_rate, ean=ean,
                     box=row.box, confidence=round(min(1.0, confidence + (0.2 if checked else 0)),
                                                   2))
+
+
+def _leading_parts(value: Decimal) -> list[Decimal]:
+    """The numbers a quantity's leading glyphs make when it ran into the next column:
+    ``1246472`` gives 1, 12, 124 …, ``3.80113118`` gives 3.8, 3.80, 3.801 (at most three
+    decimals, as quantities are printed). Only for values too long to be one quantity."""
+    text = format(value, "f")
+    whole, _, fraction = text.partition(".")
+    if len(fraction) <= 3 and len(whole) <= 5:
+        return []
+    parts: list[Decimal] = []
+    for end in range(1, len(text)):
+        head = text[:end]
+        if head.endswith(".") or len(head.partition(".")[2]) > 3:
+            continue
+        number = Decimal(head)
+        if number > 0 and number not in parts:
+            parts.append(number)
+    return parts
 
 
 def _row_figures(row: Row, text_words: Sequence[Word]) -> list[list[Decimal]]:

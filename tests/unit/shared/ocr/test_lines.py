@@ -360,3 +360,14 @@ def test_a_misread_amount_is_taken_from_the_line_when_the_printed_subtotal_agree
     other = ReadLine(quantity=Decimal(1), unit_price=None, amount=Decimal("22543.51"))
     _amounts_by_total([good, other], {id(other): [Decimal("22543.99")]}, rows, table)
     assert other.amount == Decimal("22543.51")
+
+
+def test_a_quantity_run_into_the_next_column_keeps_the_digits_that_agree():
+    words = table_words(item(340, "X1", "Alfajor", "1246472", "4.011,47", "0,00", "48.137,64"))
+    words += table_words(item(380, "X2", "Cebolla", "3,80113118", "667,23", "0,00", "2.536,14"))
+    lines, _ = read_lines(group_rows(words))
+    assert [line.quantity for line in lines[:2]] == [Decimal(12), Decimal("3.801")]
+    # A long quantity that no leading part explains stays as read; the price is dropped.
+    words = table_words(item(340, "X1", "Fideos", "1246472", "4.011,47", "0,00", "99.999,99"))
+    lines, _ = read_lines(group_rows(words))
+    assert (lines[0].quantity, lines[0].unit_price) == (Decimal(1246472), None)
