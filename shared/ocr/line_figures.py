@@ -6,6 +6,7 @@ cell or drop a misread one; it never invents a number.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -79,20 +80,16 @@ def figures_by_arithmetic(
     factor = Decimal(1) - (discount_percent or Decimal(0)) / 100
     best: tuple[tuple[int, int], tuple[Decimal, Decimal, Decimal]] | None = None
     for k in range(2, len(figures)):
-        for i in range(k):
-            for j in range(k):
-                if i == j:
+        for i, j in itertools.permutations(range(k), 2):
+            for q, p, a in itertools.product(figures[i], figures[j], figures[k]):
+                # (the slack of the smaller: either may be the price)
+                if min(q, p, a) <= 0 or \
+                        abs(q * p * factor - a) > _TOLERANCE + min(q, p) * Decimal("0.005"):
                     continue
-                for q in figures[i]:
-                    for p in figures[j]:
-                        for a in figures[k]:
-                            if min(q, p, a) <= 0 or abs(q * p * factor - a) > \
-                                    _TOLERANCE + min(q, p) * Decimal("0.005"):
-                                continue  # (the slack of the smaller: either may be the price)
-                            kept = (q == current[0]) + (p == current[1]) + (a == current[2])
-                            rank = (int(i < j), kept)
-                            if best is None or rank > best[0]:
-                                best = rank, (q, p, a)
+                kept = (q == current[0]) + (p == current[1]) + (a == current[2])
+                rank = (int(i < j), kept)
+                if best is None or rank > best[0]:
+                    best = rank, (q, p, a)
     return best[1] if best is not None else None
 
 

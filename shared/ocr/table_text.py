@@ -283,8 +283,7 @@ def _amounts_by_total(lines: Sequence[ReadLine], products: dict[int, list[Decima
     if not failing or len(failing) > 2 or any(line.amount is None for line in others):
         return
     base = sum((line.amount for line in others if line.amount is not None), Decimal(0))
-    printed = [value for row in rows if row.box.top >= table.bottom
-               for value in amounts_of(row.words)]
+    printed = _printed_below(rows, table)
     matches = [combo for combo in itertools.product(*(products[id(line)] for line in failing))
                if any(abs(base + sum(combo) - value) <= SUM_TOLERANCE for value in printed)]
     if len({tuple(combo) for combo in matches}) != 1:
@@ -357,8 +356,13 @@ def _adds_up(lines: Sequence[ReadLine], rows: Sequence[Row], table: Table) -> bo
     if not lines or not all(_multiplies_out(line) for line in lines):
         return False
     total = sum((line.amount for line in lines if line.amount is not None), Decimal(0))
-    return any(abs(value - total) <= SUM_TOLERANCE
-               for row in rows if row.box.top >= table.bottom for value in amounts_of(row.words))
+    return any(abs(value - total) <= SUM_TOLERANCE for value in _printed_below(rows, table))
+
+
+def _printed_below(rows: Sequence[Row], table: Table) -> list[Decimal]:
+    """Every amount printed below the table (its subtotal, net, VAT, total …)."""
+    return [value for row in rows if row.box.top >= table.bottom
+            for value in amounts_of(row.words)]
 
 
 def _multiplies_out(line: ReadLine) -> bool:
