@@ -90,7 +90,10 @@ def figures_by_arithmetic(
                 rank = (int(i < j), kept)
                 if best is None or rank > best[0]:
                     best = rank, (q, p, a)
-    return best[1] if best is not None else None
+    if best is None:
+        return None
+    q, p, a = best[1]
+    return (q / 100, p, a / 100) if both_marks_lost(q, a) else (q, p, a)
 
 
 def _agrees(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
@@ -119,9 +122,12 @@ def check_line(
         return quantity, unit_price, amount, False
     factor = Decimal(1) - (discount_percent or Decimal(0)) / 100
     if _agrees(quantity, unit_price * factor, amount):
-        if _both_marks_lost(quantity, amount):
+        if both_marks_lost(quantity, amount):
             return quantity / 100, unit_price, amount / 100, True
         return quantity, unit_price, amount, True
+    if amount.as_tuple().exponent == 0 and amount >= 100 and \
+            _agrees(quantity, unit_price * factor, amount / 100):
+        return quantity, unit_price, amount / 100, True  # the amount's comma went unread
     # A line without a discount printed but with one applied: the amount is the truth.
     if unit_price != 0:
         implied = (amount / (unit_price * factor)).quantize(Decimal("0.001"))
@@ -141,7 +147,17 @@ def check_line(
     return quantity, None, amount, False
 
 
-def _both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
+def only_marks_put_back(read: tuple[Decimal | None, Decimal | None, Decimal | None],
+                        checked: tuple[Decimal | None, Decimal | None, Decimal | None]) -> bool:
+    """Whether ``check_line`` gave back the figures as read, or with no change but the
+    decimal commas of the amount (and the quantity) put back: nothing else taken."""
+    (q, p, a), (q2, p2, a2) = read, checked
+    if q is None or a is None or p != p2:
+        return (q, p, a) == (q2, p2, a2)
+    return q2 in (q, q / 100) and a2 in (a, a / 100)
+
+
+def both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
     """"400" units and "842628" for "4,00" and "8.426,28": a line still multiplies out
     when the decimal comma of both its quantity and its amount went unread. An amount
     read without cents that does not end in 00 lost its comma (money is printed with
@@ -152,9 +168,14 @@ def _both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
 
 def _digit_slip(read: Decimal, computed: Decimal) -> bool:
     """True when the two figures differ in their digits, not just in the decimal mark
-    (an amount read as "4859388" for "48593,88" is the mark, left to the caller)."""
-    return format(read.normalize(), "f").replace(".", "") != \
-        format(computed.normalize(), "f").replace(".", "")
+    (an amount read as "4859388" for "48593,88" is the mark, left to the caller, and so
+    is "10613,16" against a product of "106131600" made of a quantity and a price that
+    both lost theirs)."""
+    return _digits_of(read) != _digits_of(computed)
+
+
+def _digits_of(value: Decimal) -> str:
+    return format(value.normalize(), "f").replace(".", "").lstrip("0").rstrip("0")
 
 
 def _looks_like(read: Decimal, computed: Decimal) -> bool:

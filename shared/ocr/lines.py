@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from shared.domain.barcodes import gtin_check_digit
 from shared.ocr.fields import fold, parse_amount, parse_quantity
-from shared.ocr.line_figures import check_line, figures_by_arithmetic
+from shared.ocr.line_figures import check_line, figures_by_arithmetic, only_marks_put_back
 from shared.ocr.model import Box, ReadLine, Word
 
 # --- rows ---------------------------------------------------------------------------
@@ -407,7 +407,7 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
     for price in price_options:
         for amount_option in amount_options:
             q, p, a, ok = check_line(quantity, price, amount_option, discount)
-            if ok and (q, p, a) == (quantity, price, amount_option):
+            if ok and only_marks_put_back((quantity, price, amount_option), (q, p, a)):
                 values, checked = (q, p, a), True
                 break
             if ok and implied is None:

@@ -186,6 +186,11 @@ def header_columns(strips: Sequence[Strip], words: Sequence[Word], text_height: 
         role = cell_role(ordered) if ordered else None
         cells.append((role, ordered, strips[group[0]].left, strips[group[-1]].right))
     kinds = {role for role, *_ in cells if role is not None}
+    if len(cells) > 2 and cells[-1][0] is None and not kinds & {"amount", "amount_with_vat"}:
+        # An item table ends with its amount ("Subtotal", "Importe"): a last column whose
+        # header went unread, in a header without one, is that.
+        cells[-1] = ("amount", *cells[-1][1:])
+        kinds.add("amount")
     if "description" not in kinds or len(kinds & {"quantity", "unit_price", "amount",
                                                   "amount_with_vat"}) < 2:
         return None

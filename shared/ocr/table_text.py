@@ -111,7 +111,9 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
     located = table if table is not None else find_table(rows, loose=True)
     if located is not None and located.rows:
         by_strips = _read_columns(gray, words, located, timeout, trusted=table is not None)
-        if by_strips is not None and _line_score(by_strips[1]) >= _line_score(lines):
+        if by_strips is not None and \
+                _line_score(by_strips[1], by_strips[0], by_strips[2]) >= \
+                _line_score(lines, rows, located):
             _prefer_checked(by_strips[1], lines)
             rows, lines, table = by_strips
     if table is not None:
@@ -369,12 +371,20 @@ def _multiplies_out(line: ReadLine) -> bool:
     return check_line(line.quantity, line.unit_price, line.amount)[3]
 
 
-def _line_score(lines: Sequence[ReadLine]) -> float:
+def _line_score(lines: Sequence[ReadLine], rows: Sequence[Row], table: Table) -> float:
     """How much a reading of the table is worth: lines whose figures multiply out count
-    most, then lines with an amount."""
-    return sum(1.0 if line.confidence >= 0.2 and line.quantity is not None and
-               line.unit_price is not None and line.amount is not None else
-               0.5 if line.amount is not None else 0.0 for line in lines)
+    most, then lines with an amount; an amount read without its decimal comma counts
+    half (money is printed with cents: its quantity lost its comma too, most likely),
+    and lines that add up to a figure printed below the table count once more."""
+    score = sum((1.0 if line.confidence >= 0.2 and line.quantity is not None and
+                 line.unit_price is not None else 0.5) *
+                (0.5 if line.amount.as_tuple().exponent == 0 else 1.0)
+                for line in lines if line.amount is not None)
+    if lines and all(line.amount is not None for line in lines):
+        total = sum((line.amount for line in lines if line.amount is not None), Decimal(0))
+        if any(abs(value - total) <= SUM_TOLERANCE for value in _printed_below(rows, table)):
+            score += len(lines)
+    return score
 
 
 def _table_span(rows: Sequence[Row], table: Table | None,

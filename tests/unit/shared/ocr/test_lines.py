@@ -163,6 +163,10 @@ def test_no_header_no_table():
     ("3", "10.00", "47.50", ("3", None, "47.50", False)),  # two digits off: not a slip
     ("400", "2106.57", "842628", ("4", "2106.57", "8426.28", True)),  # both commas lost
     ("100", "21.00", "2100", ("100", "21.00", "2100", True)),  # 00: maybe no cents printed
+    ("4.00", "2106.57", "842628", ("4.00", "2106.57", "8426.28", True)),  # the amount's comma
+    # A quantity and a price without their commas ("400", "265329") times each other give
+    # the amount's digits and zeros: a lost mark, not a slipped digit to "correct" it into.
+    ("400", "265329", "10613.16", ("400", None, "10613.16", False)),
 ])
 def test_check_line(quantity, price, amount, expected):
     q, p, a, ok = check_line(Decimal(quantity), Decimal(price), Decimal(amount))
@@ -329,6 +333,23 @@ def test_figures_found_by_arithmetic_when_the_header_named_the_wrong_columns():
     # Nothing agrees: nothing is made up.
     assert figures_by_arithmetic([[Decimal(3)], [Decimal("10.00")], [Decimal("31.00")]],
                                  (None, None, None)) is None
+
+
+def test_a_row_read_without_its_decimal_commas_gets_them_back():
+    words = table_words(
+        item(340, "A1", "Galletitas Express", "4,00", "2.106,57", "0,00", "842628"),
+        item(380, "A2", "Yogur Ilolay", "600", "2.768,29", "0,00", "1660974"))
+    lines, _ = read_lines(group_rows(words))
+    assert [(line.quantity, line.amount) for line in lines] == [
+        (Decimal(4), Decimal("8426.28")), (Decimal(6), Decimal("16609.74"))]
+
+
+def test_figures_found_by_arithmetic_with_both_commas_lost_get_them_back():
+    from shared.ocr.line_figures import figures_by_arithmetic
+
+    row = [[Decimal(1200)], [Decimal("2381.95")], [Decimal(2858340)]]
+    assert figures_by_arithmetic(row, (None, None, None)) == (
+        Decimal(12), Decimal("2381.95"), Decimal("28583.40"))
 
 
 def test_a_row_whose_header_was_misread_still_gives_its_figures():

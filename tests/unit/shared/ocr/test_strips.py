@@ -40,11 +40,26 @@ def test_an_unnamed_strip_joins_the_neighbour_across_the_narrower_gap():
 def test_a_strip_far_from_any_named_one_stays_a_column_of_its_own():
     strips = [Strip(200, 600, False), Strip(700, 780, False), Strip(900, 1000, False),
               Strip(1300, 1400, False)]
-    words = [word("Producto", 200), word("Cantidad", 700), word("Precio", 900)]
+    words = [word("Producto", 200), word("Cantidad", 700), word("Importe", 1300)]
     found = header_columns(strips, words, text_height=20)
     assert found is not None
     columns, _ = found
-    assert [c.role for c in columns] == ["description", "quantity", "unit_price", "other"]
+    assert [c.role for c in columns] == ["description", "quantity", "other", "amount"]
+
+
+def test_a_last_column_whose_header_went_unread_is_the_amount():
+    strips = [Strip(200, 600, False), Strip(700, 780, False), Strip(900, 1000, False),
+              Strip(1300, 1400, False)]
+    words = [word("Producto", 200), word("Cantidad", 700), word("Precio", 900)]
+    found = header_columns(strips, words, text_height=20)
+    assert found is not None
+    columns, merged = found
+    assert [c.role for c in columns] == ["description", "quantity", "unit_price", "amount"]
+    assert merged[-1].numeric
+    # With an amount named elsewhere, an unnamed last column is only another column.
+    words = [word("Producto", 200), word("Subtotal", 700), word("Precio", 900)]
+    columns, _ = header_columns(strips, words, text_height=20) or ([], [])
+    assert [c.role for c in columns] == ["description", "amount", "unit_price", "other"]
 
 
 def test_words_that_do_not_make_a_header_give_none():
