@@ -417,10 +417,29 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
     if not checked and quantity is not None:
         # A quantity run together with the next column ("12 46472" read as one word,
         # "3,801 13118" as "3,80113118"): the leading digits that make the line agree.
-        for glued in _leading_parts(quantity):
-            agreeing = [(glued, p, a) for p in price_options for a in amount_options
-                        if p is not None and a is not None and check_line(glued, p, a, discount)
-                        == (glued, p, a, True)]
+        # First as read; then, for a part that keeps the quantity's decimal comma
+        # ("10,00" of "10,00743"), with the price or the amount mended by the arithmetic
+        # (a digit misread), never the quantity itself.
+        parts = _leading_parts(quantity)
+        marked = [part for part in parts if "." in format(part, "f")]
+        for exact, glued_parts in ((True, parts), (False, marked)):
+            agreeing = [
+                (q, p, a) for glued in glued_parts for price in price_options
+                for amount_option in amount_options
+                if price is not None and amount_option is not None
+                for q, p, a, ok in [check_line(glued, price, amount_option, discount)]
+                if ok and q == glued and (not exact or (p, a) == (price, amount_option))]
+            if agreeing:
+                values, checked = agreeing[0], True
+                break
+    if not checked and quantity is None:
+        # No quantity read where the header put it ("Cant." unread, so its column went
+        # unnamed): a number in a column the header did not name that makes the line
+        # agree as read.
+        for candidate in _unnamed_numbers(cells.get("other", [])):
+            agreeing = [(candidate, p, a) for p in price_options for a in amount_options
+                        if p is not None and a is not None and
+                        check_line(candidate, p, a, discount) == (candidate, p, a, True)]
             if agreeing:
                 values, checked = agreeing[0], True
                 break
@@ -456,10 +475,16 @@ def _leading_parts(value: Decimal) -> list[Decimal]:
         head = text[:end]
         if head.endswith(".") or len(head.partition(".")[2]) > 3:
             continue
-        number = Decimal(head)
-        if number > 0 and number not in parts:
+        number = Decimal(head)  # "10" and "10,0" both: only the second shows a comma
+        if number > 0:
             parts.append(number)
     return parts
+
+
+def _unnamed_numbers(words: Sequence[Word]) -> list[Decimal]:
+    """The quantities the words of unnamed columns read as, left to right."""
+    values = (quantity_of([word]) for word in sorted(words, key=lambda w: w.box.left))
+    return [value for value in values if value is not None and value > 0]
 
 
 def _row_figures(row: Row, text_words: Sequence[Word]) -> list[list[Decimal]]:

@@ -159,7 +159,8 @@ def header_columns(strips: Sequence[Strip], words: Sequence[Word], text_height: 
     links = [False] * (len(strips) - 1)
     for i in range(len(strips) - 1):
         if named[i] and named[i + 1]:
-            links[i] = any(word in named[i + 1] for word in named[i])
+            links[i] = any(word in named[i + 1] for word in named[i]) or \
+                _one_header_cell(named[i], named[i + 1], text_height)
     for i, strip_words in enumerate(named):
         if strip_words:
             continue
@@ -207,6 +208,20 @@ def header_columns(strips: Sequence[Strip], words: Sequence[Word], text_height: 
                               text.right if text else 0))
         merged.append(Strip(left, right, name in NUMERIC_ROLES))
     return columns, merged
+
+
+def _one_header_cell(left: Sequence[Word], right: Sequence[Word], text_height: float) -> bool:
+    """Whether the words over two neighbouring strips are one header cell, a word space
+    apart: "P" "Unitario" or "P." "Unitario" over a price the gutters split at its
+    thousands dot ("8" "962,50") — a word that names nothing beside one that does, or two
+    that name the same."""
+    roles = cell_role(left), cell_role(right)
+    if roles.count(None) != 1 and (roles[0] is None or roles[0] != roles[1]):
+        return False
+    last = max(left, key=lambda w: w.box.right)
+    first = min(right, key=lambda w: w.box.left)
+    same_line = min(last.box.bottom, first.box.bottom) > max(last.box.top, first.box.top)
+    return same_line and first.box.left - last.box.right <= text_height
 
 
 def _union(words: Sequence[Word]) -> Box | None:

@@ -392,3 +392,30 @@ def test_a_quantity_run_into_the_next_column_keeps_the_digits_that_agree():
     words = table_words(item(340, "X1", "Fideos", "1246472", "4.011,47", "0,00", "99.999,99"))
     lines, _ = read_lines(group_rows(words))
     assert (lines[0].quantity, lines[0].unit_price) == (Decimal(1246472), None)
+
+
+def test_a_quantity_run_into_the_code_is_taken_with_a_price_misread_by_a_digit():
+    # "10,00 CAF743" read as "10,00743", and "8.962,50" as "2.962,50": the part that keeps
+    # the quantity's comma makes the line agree once the price's digit is mended.
+    words = table_words(item(340, "X1", "Café", "10,00743", "2.962,50", "0,00", "89.625,00"))
+    lines, _ = read_lines(group_rows(words))
+    assert (lines[0].quantity, lines[0].unit_price, lines[0].amount) == (
+        Decimal(10), Decimal("8962.50"), Decimal("89625.00"))
+    # A leading part without the comma ("1") is not used to mend the price.
+    words = table_words(item(340, "X1", "Café", "1743", "2.962,50", "0,00", "89.625,00"))
+    lines, _ = read_lines(group_rows(words))
+    assert lines[0].unit_price is None
+
+
+def test_a_quantity_in_a_column_the_header_did_not_name_is_taken_when_the_line_agrees():
+    header = [("Cnt", 40), ("Código", 120), ("Producto", 300), ("Precio", 1080),
+              ("Subtotal", 1500)]
+    words = words_at(300, header)
+    words += words_at(340, [right("8", 80), ("LAV152", 120), ("Lavandina", 300),
+                            right("1.876,83", 1240), right("15.014,64", 1600)])
+    words += words_at(380, [right("3", 80), ("ZZ1", 120), ("Fideos", 300),
+                            right("1.000,00", 1240), right("2.500,00", 1600)])
+    words += words_at(900, [("Subtotal:", 1200), ("$", 1400), ("17.514,64", 1500)])
+    lines, _ = read_lines(group_rows(words))
+    assert [(line.quantity, line.amount) for line in lines] == [
+        (Decimal(8), Decimal("15014.64")), (None, Decimal("2500.00"))]

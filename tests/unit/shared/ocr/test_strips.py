@@ -93,3 +93,23 @@ def test_a_header_read_again_gives_the_table_below_it():
     rows = group_rows([*body, word("Subtotal:", 900, top=300)])
     table = find_table(rows, header=(Row(header_words), columns))
     assert table is not None and [row.text for row in table.rows] == ["Arroz 2 10,00 20,00"]
+
+
+def test_a_header_word_that_names_nothing_a_space_from_one_that_does_is_one_cell():
+    # "P." over the thousands of a price the gutter finder split at its dot ("8" "962,50").
+    strips = [Strip(200, 600, False), Strip(700, 780, False), Strip(1000, 1012, False),
+              Strip(1020, 1090, False), Strip(1300, 1400, False)]
+    for price_word in ("P.", "P"):
+        words = [word("Producto", 200), word("Cantidad", 700), word(price_word, 990),
+                 word("Unitario", 1018), word("Subtotal", 1300)]
+        found = header_columns(strips, words, text_height=20)
+        assert found is not None
+        columns, merged = found
+        assert [c.role for c in columns] == ["description", "quantity", "unit_price", "amount"]
+        assert (merged[2].left, merged[2].right) == (1000, 1090)
+    # Two header words further apart than a word space stay two columns.
+    words = [word("Producto", 200), word("Cantidad", 700), word("P", 990),
+             word("Unitario", 1060), word("Subtotal", 1300)]
+    columns, _ = header_columns(strips, words, text_height=20) or ([], [])
+    assert [c.role for c in columns] == ["description", "quantity", "other", "unit_price",
+                                         "amount"]
