@@ -535,11 +535,12 @@ def _money_candidates(words: list[Word] | None) -> list[Decimal]:
     """Every amount a cell holds ("$ 1.234,56" counts once)."""
     if not words:
         return []
-    whole = parse_amount("".join(w.text for w in words))
+    groups = _glued(words)
+    whole = parse_amount("".join(w.text for w in words)) if len(groups) == 1 else None
     if whole is not None:
         return [whole]
     found: list[Decimal] = []
-    for group in _glued(words):
+    for group in groups:
         text = "".join(w.text for w in group)
         if "%" in text:
             continue

@@ -116,6 +116,8 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
                 _line_score(lines, rows, located):
             _prefer_checked(by_strips[1], lines)
             rows, lines, table = by_strips
+        elif by_strips is not None:
+            _prefer_checked(lines, by_strips[1])
     if table is not None:
         products = _read_figures_again(gray, lines, table, timeout)
         _amounts_by_total(lines, products, rows, table)

@@ -419,3 +419,15 @@ def test_a_quantity_in_a_column_the_header_did_not_name_is_taken_when_the_line_a
     lines, _ = read_lines(group_rows(words))
     assert [(line.quantity, line.amount) for line in lines] == [
         (Decimal(8), Decimal("15014.64")), (None, Decimal("2500.00"))]
+
+
+def test_two_figures_apart_in_one_cell_are_two_readings_not_one_number():
+    # The bonificación ("0,00", read "0.00") spilled into the price's column: "4.591,45"
+    # "0.00" is not the number 4.591.450,00 (and "5" run into the code is the quantity).
+    words = words_at(300, [("Cantidad", 40), ("Producto", 200), ("Precio", 1080),
+                           ("Subtotal", 1500)])
+    words += words_at(340, [right("573002", 120), ("Shampoo", 200), right("4.591,45", 1240),
+                            right("0.00", 1340), right("22.957,25", 1600)])
+    lines, _ = read_lines(group_rows(words))
+    assert (lines[0].quantity, lines[0].unit_price, lines[0].amount) == (
+        Decimal(5), Decimal("4591.45"), Decimal("22957.25"))
