@@ -128,6 +128,9 @@ def check_line(
     if amount.as_tuple().exponent == 0 and amount >= 100 and \
             _agrees(quantity, unit_price * factor, amount / 100):
         return quantity, unit_price, amount / 100, True  # the amount's comma went unread
+    if unit_price.as_tuple().exponent == 0 and unit_price >= 100 and \
+            _agrees(quantity, unit_price / 100 * factor, amount):
+        return quantity, unit_price / 100, amount, True  # the price's comma went unread
     # A line without a discount printed but with one applied: the amount is the truth.
     if unit_price != 0:
         implied = (amount / (unit_price * factor)).quantize(Decimal("0.001"))
@@ -152,9 +155,9 @@ def only_marks_put_back(read: tuple[Decimal | None, Decimal | None, Decimal | No
     """Whether ``check_line`` gave back the figures as read, or with no change but the
     decimal commas of the amount (and the quantity) put back: nothing else taken."""
     (q, p, a), (q2, p2, a2) = read, checked
-    if q is None or a is None or p != p2:
+    if q is None or p is None or a is None:
         return (q, p, a) == (q2, p2, a2)
-    return q2 in (q, q / 100) and a2 in (a, a / 100)
+    return q2 in (q, q / 100) and p2 in (p, p / 100) and a2 in (a, a / 100)
 
 
 def both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
@@ -181,6 +184,14 @@ def _digits_of(value: Decimal) -> str:
 def _looks_like(read: Decimal, computed: Decimal) -> bool:
     """True when ``computed`` differs from the read value by the kind of slip OCR makes:
     one digit changed, one dropped or added, or a decimal mark lost."""
+    exponent = read.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < 0 and \
+            computed == computed.quantize(Decimal(1).scaleb(exponent)):
+        # "4,09" against 4: compared as printed, "4,00", one digit apart
+        computed = computed.quantize(Decimal(1).scaleb(exponent))
+        a, b = _DIGITS.findall(format(read, "f")), _DIGITS.findall(format(computed, "f"))
+        if len("".join(a)) == len("".join(b)):
+            return sum(x != y for x, y in zip("".join(a), "".join(b), strict=True)) <= 1
     a = _DIGITS.findall(format(read.normalize(), "f"))
     b = _DIGITS.findall(format(computed.normalize(), "f"))
     left, right = "".join(a), "".join(b)

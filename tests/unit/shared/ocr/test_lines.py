@@ -167,6 +167,8 @@ def test_no_header_no_table():
     # A quantity and a price without their commas ("400", "265329") times each other give
     # the amount's digits and zeros: a lost mark, not a slipped digit to "correct" it into.
     ("400", "265329", "10613.16", ("400", None, "10613.16", False)),
+    ("36", "124513", "44824.68", ("36", "1245.13", "44824.68", True)),  # the price's comma
+    ("4.09", "15877.66", "63510.64", ("4", "15877.66", "63510.64", True)),  # "4,09" for 4,00
 ])
 def test_check_line(quantity, price, amount, expected):
     q, p, a, ok = check_line(Decimal(quantity), Decimal(price), Decimal(amount))
