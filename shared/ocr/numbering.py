@@ -30,8 +30,9 @@ MAX_NUMBER = 99_999_999
 
 _LABELED_POS = re.compile(r"(?:P(?:UNTO)?\.?\s?(?:DE\s)?V(?:EN)?TA|P\.\s?V)\.?\s?"
                           r"(?:N[°ºO*]?\.?)?\s?:?\s?([0-9]{1,5})?(?![0-9])")
-_LABELED_NUMBER = re.compile(r"(?:COMP(?:ROBANTE)?\.?\s?)?(?:NRO|NUMERO|NUM|N[°ºO*”\"?])\.?\s?:?"
-                             r"\s?([0-9]{1,8})?(?![0-9])")
+#: (a label word: not the "NO" inside "MONOTRIBUTO")
+_LABELED_NUMBER = re.compile(r"(?<![A-Z])(?:COMP(?:ROBANTE)?\.?\s?)?"
+                             r"(?:NRO|NUMERO|NUM|N[°ºO*”\"?])\.?\s?:?\s?([0-9]{1,8})?(?![0-9])")
 #: ``N° 0007 00003184``, ``Nro: 0008 00006491``, ``N°000800059501`` (and "°" read as
 #: "2", "*" or "?"): the point of sale and number after an N° sign, with or without a dash.
 _AFTER_SIGN = re.compile(r"(?<![A-Z])(?:NRO|NUMERO|N)\s?[°º*?2\"”]?\.?\s?:?\s?([0-9]{4,5})\s?-?\s?"
@@ -118,6 +119,8 @@ def _labeled_numbers(rows: Sequence[Phrase]) -> list[DocumentNumber]:
             if number is None:
                 continue
             if number[1] is not None:
+                if number[1].startswith("0") and len(number[1]) != 8:
+                    break  # printed zero-padded to eight digits: some went unread
                 value, spot = int(number[1]), Spot(other, number.start(1), number.end(1))
             else:
                 aligned = _aligned_digits(other, number.start(), number.end(), rows, 8)

@@ -140,6 +140,20 @@ def test_document_numbers(line, pos, number):
     assert (fields.point_of_sale, fields.number) == (pos, number)
 
 
+@pytest.mark.parametrize("line", ["Punto de Venta: 00001 Comp. Nro: 0000754%:;",
+                                  "Punto de Venta: 00004 Comp. Nro: 000292"])
+def test_a_zero_padded_number_with_digits_missing_is_not_read(line):
+    # "00007543" read as "0000754%": the 3 lost, the number would be 754.
+    fields = header([(60, line)])
+    assert fields.number is None
+
+
+def test_the_number_label_is_a_word_not_the_no_inside_monotributo():
+    fields = header([(60, "Colón 2830 Quilmes    Punto de Venta: 00010"),
+                     (90, "Responsable Monotributo    Comp. Nro: 03578168")])
+    assert (fields.point_of_sale, fields.number) == (10, 3578168)
+
+
 def test_punto_de_venta_and_number_on_two_rows():
     fields = header([(60, "Punto de Venta: 00001"), (100, "Cód. 11 Comp. Nro: 00052643")])
     assert (fields.point_of_sale, fields.number) == (1, 52643)
