@@ -434,14 +434,16 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
                 break
     if not checked and quantity is None:
         # No quantity read where the header put it ("Cant." unread, so its column went
-        # unnamed): a number in a column the header did not name that makes the line
-        # agree as read.
-        for candidate in _unnamed_numbers(cells.get("other", [])):
+        # unnamed, or printed in the code's strip, "36 26475"): a number in a column
+        # the header did not name, or a word of the code, that makes the line agree.
+        for word, candidate in _unnamed_numbers(cells.get("other", []) + code_words):
             agreeing = [(candidate, p, a) for p in price_options for a in amount_options
                         if p is not None and a is not None and
                         check_line(candidate, p, a, discount) == (candidate, p, a, True)]
-            if agreeing:
+            if agreeing and (word not in code_words or len(code_words) > 1):
                 values, checked = agreeing[0], True
+                if word in code_words:
+                    code = " ".join(w.text for w in code_words if w is not word)
                 break
     if not checked:
         # The columns the header named do not multiply out as read: three figures of
@@ -481,10 +483,14 @@ def _leading_parts(value: Decimal) -> list[Decimal]:
     return parts
 
 
-def _unnamed_numbers(words: Sequence[Word]) -> list[Decimal]:
-    """The quantities the words of unnamed columns read as, left to right."""
-    values = (quantity_of([word]) for word in sorted(words, key=lambda w: w.box.left))
-    return [value for value in values if value is not None and value > 0]
+def _unnamed_numbers(words: Sequence[Word]) -> list[tuple[Word, Decimal]]:
+    """The words that read as a quantity, left to right, with it."""
+    found = []
+    for word in sorted(words, key=lambda w: w.box.left):
+        value = quantity_of([word])
+        if value is not None and value > 0:
+            found.append((word, value))
+    return found
 
 
 def _row_figures(row: Row, text_words: Sequence[Word]) -> list[list[Decimal]]:

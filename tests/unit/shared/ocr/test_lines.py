@@ -433,3 +433,17 @@ def test_two_figures_apart_in_one_cell_are_two_readings_not_one_number():
     lines, _ = read_lines(group_rows(words))
     assert (lines[0].quantity, lines[0].unit_price, lines[0].amount) == (
         Decimal(5), Decimal("4591.45"), Decimal("22957.25"))
+
+
+def test_a_quantity_printed_in_the_codes_strip_is_taken_and_left_out_of_the_code():
+    # "Cant. Código" read as one cell named for the code: "36 26475" under it.
+    words = words_at(300, [("Código", 40), ("Producto", 200), ("Precio", 1080),
+                           ("Subtotal", 1500)])
+    words += words_at(340, [("36", 40), ("26475", 80), ("Yerba", 200),
+                            right("4.768,25", 1240), right("171.657,00", 1600)])
+    # A code that is one number is the code, even when it would make the line agree.
+    words += words_at(380, [("2", 40), ("Sal", 200), right("100,00", 1240),
+                            right("200,00", 1600)])
+    lines, _ = read_lines(group_rows(words))
+    assert (lines[0].quantity, lines[0].code) == (Decimal(36), "26475")
+    assert (lines[1].quantity, lines[1].code) == (None, "2")
