@@ -203,3 +203,22 @@ def _looks_like(read: Decimal, computed: Decimal) -> bool:
         longer, shorter = (left, right) if len(left) > len(right) else (right, left)
         return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
     return False
+
+
+def leading_parts(value: Decimal) -> list[Decimal]:
+    """The numbers a quantity's leading glyphs make when it ran into the next column:
+    ``1246472`` gives 1, 12, 124 …, ``3.80113118`` gives 3.8, 3.80, 3.801 (at most three
+    decimals, as quantities are printed). Only for values too long to be one quantity."""
+    text = format(value, "f")
+    whole, _, fraction = text.partition(".")
+    if len(fraction) <= 3 and len(whole) <= 5:
+        return []
+    parts: list[Decimal] = []
+    for end in range(1, len(text)):
+        head = text[:end]
+        if head.endswith(".") or len(head.partition(".")[2]) > 3:
+            continue
+        number = Decimal(head)  # "10" and "10,0" both: only the second shows a comma
+        if number > 0:
+            parts.append(number)
+    return parts

@@ -20,7 +20,12 @@ from rapidfuzz import fuzz
 
 from shared.domain.barcodes import gtin_check_digit
 from shared.ocr.fields import fold, parse_amount, parse_quantity
-from shared.ocr.line_figures import check_line, figures_by_arithmetic, only_marks_put_back
+from shared.ocr.line_figures import (
+    check_line,
+    figures_by_arithmetic,
+    leading_parts,
+    only_marks_put_back,
+)
 from shared.ocr.model import Box, ReadLine, Word
 
 # --- rows ---------------------------------------------------------------------------
@@ -420,7 +425,7 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
         # First as read; then, for a part that keeps the quantity's decimal comma
         # ("10,00" of "10,00743"), with the price or the amount mended by the arithmetic
         # (a digit misread), never the quantity itself.
-        parts = _leading_parts(quantity)
+        parts = leading_parts(quantity)
         marked = [part for part in parts if "." in format(part, "f")]
         for exact, glued_parts in ((True, parts), (False, marked)):
             agreeing = [
@@ -462,25 +467,6 @@ def _read_row(row: Row, columns: Sequence[Column]) -> ReadLine | None:
                     unit_price=unit_price, amount=line_amount, vat_rate=vat_rate, ean=ean,
                     box=row.box, confidence=round(min(1.0, confidence + (0.2 if checked else 0)),
                                                   2))
-
-
-def _leading_parts(value: Decimal) -> list[Decimal]:
-    """The numbers a quantity's leading glyphs make when it ran into the next column:
-    ``1246472`` gives 1, 12, 124 …, ``3.80113118`` gives 3.8, 3.80, 3.801 (at most three
-    decimals, as quantities are printed). Only for values too long to be one quantity."""
-    text = format(value, "f")
-    whole, _, fraction = text.partition(".")
-    if len(fraction) <= 3 and len(whole) <= 5:
-        return []
-    parts: list[Decimal] = []
-    for end in range(1, len(text)):
-        head = text[:end]
-        if head.endswith(".") or len(head.partition(".")[2]) > 3:
-            continue
-        number = Decimal(head)  # "10" and "10,0" both: only the second shows a comma
-        if number > 0:
-            parts.append(number)
-    return parts
 
 
 def _unnamed_numbers(words: Sequence[Word]) -> list[tuple[Word, Decimal]]:
