@@ -93,7 +93,7 @@ def figures_by_arithmetic(
     if best is None:
         return None
     q, p, a = best[1]
-    return (q / 100, p, a / 100) if both_marks_lost(q, a) else (q, p, a)
+    return (q / 100, p, a / 100) if _both_marks_lost(q, a) else (q, p, a)
 
 
 def _agrees(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
@@ -122,7 +122,7 @@ def check_line(
         return quantity, unit_price, amount, False
     factor = Decimal(1) - (discount_percent or Decimal(0)) / 100
     if _agrees(quantity, unit_price * factor, amount):
-        if both_marks_lost(quantity, amount):
+        if _both_marks_lost(quantity, amount):
             return quantity / 100, unit_price, amount / 100, True
         return quantity, unit_price, amount, True
     if amount.as_tuple().exponent == 0 and amount >= 100 and \
@@ -152,15 +152,16 @@ def check_line(
 
 def only_marks_put_back(read: tuple[Decimal | None, Decimal | None, Decimal | None],
                         checked: tuple[Decimal | None, Decimal | None, Decimal | None]) -> bool:
-    """Whether ``check_line`` gave back the figures as read, or with no change but the
-    decimal commas of the amount (and the quantity) put back: nothing else taken."""
+    """Whether ``check_line`` gave back the figures as read, or with no change but
+    decimal commas put back (on the quantity, the unit price or the amount): no digit
+    taken from the arithmetic."""
     (q, p, a), (q2, p2, a2) = read, checked
     if q is None or p is None or a is None:
         return (q, p, a) == (q2, p2, a2)
     return q2 in (q, q / 100) and p2 in (p, p / 100) and a2 in (a, a / 100)
 
 
-def both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
+def _both_marks_lost(quantity: Decimal, amount: Decimal) -> bool:
     """"400" units and "842628" for "4,00" and "8.426,28": a line still multiplies out
     when the decimal comma of both its quantity and its amount went unread. An amount
     read without cents that does not end in 00 lost its comma (money is printed with
