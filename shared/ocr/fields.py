@@ -78,7 +78,7 @@ _RECEIVER_LABELS = re.compile(
     r"\b(SENOR|SR\.?\s?\(?S\)?|SRES|SR\b|CLIENTE|RECEPTOR|COMPRADOR|DESTINATARIO|APELLIDO Y"
     r"|DNI\b|FACTURAR A|DATOS DEL CLIENTE"
     # the same labels as OCR often misreads them: "Señores" without its S and Ñ, "LI" as "U"
-    r"|[A-Z]{0,3}[NR]ORES\s?:|CL?UENTE|CL[I1L]ENTE)")
+    r"|[A-Z]{0,3}[NR]ORES\s?:|CL?UENTE|CL[I1L]ENTE|C[HLIU1]{1,2}[EI]NTE\s?:)")
 _CUIT_LABEL = re.compile(r"C\.?\s?U\.?\s?[I1L]\.?\s?[TL]\.?|CUIL")
 _CODE = re.compile(r"\bC[O0]D(?:IGO)?\.?\s?(?:COMP(?:ROBANTE)?\.?)?\s?:?\s?N?[°ºO*]?\.?\s?"
                    r"([0-9]{1,3})\b")
@@ -143,9 +143,11 @@ _FIELD_KEYS = {"supplier_cuit": "cuit", "afip_code": "type", "letter": "type"}
 def fill_missing(first: HeaderFields, second: HeaderFields) -> None:
     """Fill ``first``'s unread fields from a second reading of the same page (a group
     such as point of sale and number, or the totals, is taken whole and only when the
-    first reading has none of it). What the first reading found is never replaced."""
+    first reading has none of it, or only what the second agrees with: the letter ``B``
+    without its code takes ``B`` and code 6). What the first found is never replaced."""
     for group in _FIELD_GROUPS:
-        if any(getattr(first, name) not in (None, False) for name in group):
+        if any(getattr(first, name) not in (None, False, getattr(second, name))
+               for name in group):
             continue
         if getattr(second, group[0]) is None:
             continue
@@ -182,6 +184,9 @@ def _read_cuits(result: HeaderFields, header: Sequence[Phrase], receiver_top: in
                 receiver.append(digits)
             else:
                 issuer.append((labeled, digits, phrase, start, end))
+    if receiver_top >= 10**9 and issuer and _lone_and_low(issuer, header):
+        # No customer block found and one CUIT, right above the table: the customer's.
+        receiver, issuer = [issuer[0][1]], []
     if receiver_top >= 10**9 and issuer:
         # No customer block found: the first CUIT is the issuer's, another one the receiver's.
         first = issuer[0][1]
@@ -203,6 +208,17 @@ def _read_cuits(result: HeaderFields, header: Sequence[Phrase], receiver_top: in
         _note(result, "cuit", phrase, start, end)
     others = [c for c in receiver if c != result.supplier_cuit]
     result.receiver_cuit = others[0] if others else None
+
+
+def _lone_and_low(found: Sequence[tuple[bool, str, Phrase, int, int]],
+                  header: Sequence[Phrase]) -> bool:
+    """One CUIT only, in the lowest third of the header: where the customer block is
+    (its label unread), never the issuer's."""
+    if len({digits for _, digits, *_ in found}) != 1:
+        return False
+    top = min(p.top for p in header)
+    bottom = max(p.box.bottom for p in header)
+    return all(phrase.top > top + (bottom - top) * 2 / 3 for _, _, phrase, *_ in found)
 
 
 def _read_type(result: HeaderFields, issuer: Sequence[Phrase], header: Sequence[Phrase]) -> None:
@@ -251,7 +267,7 @@ def _read_type(result: HeaderFields, issuer: Sequence[Phrase], header: Sequence[
 def _letter_box(result: HeaderFields, phrase: Phrase, typical: float) -> str | None:
     """A big single letter (the box at the top centre of every AFIP document)."""
     for word in phrase.words:
-        text = fold(word.text).strip("\"'“”|[]()_.,-")
+        text = fold(word.text).strip("\"'“”|[]()_.,-—–~")
         if len(text) == 1 and text in "ABCM" and word.box.height >= 1.6 * typical:
             result.boxes.setdefault("type", word.box)
             result.word_confidence.setdefault("type", word.confidence / 100)

@@ -54,6 +54,8 @@ _CAE_LABEL = re.compile(r"C\.?\s?A\.?\s?E\.?(?![A-Z])|CAEN")
 _CAE = re.compile(r"(?:C\.?\s?A\.?\s?E\.?|CAE)\s?(?:N[^\s0-9]{0,2}|NRO\.?|NUMERO)?\s?:?\s?"
                   r"([0-9](?:\s?[0-9]){13})(?![0-9])")
 _FOURTEEN = re.compile(r"(?<![0-9])([0-9]{14})(?![0-9])")
+#: A CAE after its label with at most two short non-digit words between them.
+_NEAR_FOURTEEN = re.compile(r"[^\s0-9]*(?:\s+[^\s0-9]{1,4}){0,2}\s*([0-9]{14})(?![0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +218,10 @@ def read_cae(phrases: Sequence[Phrase]) -> tuple[str, Spot] | None:
         label = _CAE_LABEL.search(labeled.folded)
         if label is None or "VTO" in labeled.folded[label.end():label.end() + 4]:
             continue
+        # specks read as short words between label and number: ``CAEN": AR NO: 8466…``
+        after = _NEAR_FOURTEEN.match(labeled.text, label.end())
+        if after:
+            return after[1], Spot(labeled, after.start(1), after.end(1))
         box = labeled.box_of(label.start(), label.end())
         for phrase in phrases:
             if abs(phrase.box.top - box.top) > 1.5 * box.height or phrase is labeled:

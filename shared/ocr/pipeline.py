@@ -30,6 +30,8 @@ import numpy as np
 from shared.domain.enums import AFIP_DOCUMENT_TYPES
 from shared.domain.errors import ValidationError
 from shared.ocr.fields import HeaderFields, fill_missing, read_header
+from shared.ocr.figure_reader import reread_rows
+from shared.ocr.letter_box import read_letter
 from shared.ocr.lines import group_rows
 from shared.ocr.model import HEADER_FIELDS, AfipQr, Box, Code, InvoiceReading, ReadLine, Word
 from shared.ocr.table_text import read_around_table, read_text
@@ -156,6 +158,15 @@ def _read_page(image: np.ndarray, *, use_qr: bool, timeout: float) -> PageRead:
         if again is not None:
             kept = [w for row in rows for w in row.words if again.covers(w)]
             fill_missing(header, header_of([r.words for r in group_rows(kept + again.words)]))
+    if _missing(header):
+        # Figures too small and soft for Tesseract: read its figure-like words again with
+        # the figure model; what it reads passes the same checks, and fills only gaps.
+        # The letter box's big letter, when the page reading dropped it, is read alone.
+        reread = reread_rows(gray, [row.words for row in rows])
+        letter = read_letter(gray, reread, timeout=timeout) if header.letter is None else None
+        if letter is not None:
+            reread = [r.words for r in group_rows([w for row in reread for w in row] + [letter])]
+        fill_missing(header, header_of(reread))
     return PageRead(header, lines, codes, undecoded)
 
 

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from shared.ocr.fields import fold
+from shared.ocr.figure_reader import read_cells as read_figure_cells
 from shared.ocr.line_figures import check_line, choose_figures
 from shared.ocr.lines import (
     Column,
@@ -254,6 +255,9 @@ def _read_figures_again(gray: np.ndarray, lines: Sequence[ReadLine], table: Tabl
         readings = list(pool.map(
             lambda image: read_cells(image, cells, whitelist=NUMERIC_CHARACTERS, zoom=zoom,
                                      timeout=timeout), (gray, sharpen(gray))))
+    # and by the figure model, which reads small soft digits Tesseract cannot
+    readings.append([[Word(text, cell, 50.0)] if text else []
+                     for text, cell in zip(read_figure_cells(gray, cells), cells, strict=True)])
     products: dict[int, list[Decimal]] = {}
     for index, (line, _) in enumerate(failing):
         quantities: list[Decimal] = []

@@ -197,9 +197,15 @@ def test_big_letter_box_with_the_title_gives_the_code():
 @pytest.mark.parametrize("line", [
     "CAE N°: 74031190633651", "C.A.E. Nº 74031190633651 Fecha Vto. CAE: 20/03/2011",
     "CAE: 74031190633651", "CAEN: 74031190633651",
+    # specks between a garbled label and the number
+    'CAEN": AR NO: 74031190633651',
 ])
 def test_cae(line):
     assert header([(2000, line)]).cae == "74031190633651"
+
+
+def test_a_cae_is_not_taken_from_words_far_after_its_label():
+    assert header([(2000, "CAE N°: Fecha de Vto. 74031190633651")]).cae is None
 
 
 def test_cae_label_and_number_on_slightly_different_rows():
@@ -394,6 +400,27 @@ def test_a_misread_senores_still_starts_the_customers_block():
     assert fields.supplier_cuit is None and fields.receiver_cuit == "30717336905"
 
 
+def test_a_client_label_read_as_chente_still_starts_the_customers_block():
+    fields = header([(75, "Distribuciones Río Bravo SAS    FACTURA"),
+                     (172, "CUIT 33-41381997-0 - Inicio de Actividades: 01/10/2004"),
+                     (251, "Chente: Maxikiosco Lupita - CUIT 20-28368136-0")])
+    assert fields.supplier_cuit is None and fields.receiver_cuit == "20283681360"
+
+
+def test_a_lone_cuit_right_above_the_table_is_the_customers():
+    # No customer label read at all: one CUIT, at the foot of the header, is not the issuer's
+    fields = header([(75, "Distribuciones Río Bravo SAS    FACTURA"),
+                     (172, "CUIT 33-41381997-0 - Inicio de Actividades: 01/10/2004"),
+                     (300, "Maxikiosco Lupita - CUIT 20-28368136-0"),
+                     (330, "Cond. Venta: Contado")])
+    assert fields.supplier_cuit is None and fields.receiver_cuit == "20283681360"
+    # the same CUIT high in the header is the issuer's
+    fields = header([(75, "Distribuciones Río Bravo SAS    FACTURA"),
+                     (120, "CUIT 20-28368136-0 - Inicio de Actividades: 01/10/2004"),
+                     (330, "Cond. Venta: Contado")])
+    assert fields.supplier_cuit == "20283681360"
+
+
 def test_a_glued_cae_due_date_still_refuses_a_misread_month():
     fields = header([(275, "Razón Social: COMERCIAL EL PROGRESO S.A    Fecha de Emisión: 15/03/2026"),
                      (2125, "Fecha de Vto. de CAE: 2305/2026")])
@@ -429,3 +456,21 @@ def test_a_second_reading_fills_only_what_the_first_could_not_read():
     assert first.date == date(2026, 5, 1)
     assert (first.total, first.net) == (Decimal("100.00"), None)
     assert first.problems == ["something"]
+
+
+def test_half_a_pair_is_completed_by_a_second_reading_that_agrees_with_it():
+    from shared.ocr.fields import HeaderFields, fill_missing
+
+    first = HeaderFields(letter="B", afip_code=None, point_of_sale=3, number=None)
+    fill_missing(first, HeaderFields(letter="B", afip_code=6, point_of_sale=4, number=1475))
+    assert (first.letter, first.afip_code) == ("B", 6)
+    assert (first.point_of_sale, first.number) == (3, None)  # 4 disagrees: nothing taken
+    other = HeaderFields(letter="B", afip_code=None)
+    fill_missing(other, HeaderFields(letter="C", afip_code=11))
+    assert (other.letter, other.afip_code) == ("B", None)
+
+
+def test_a_big_letter_with_a_dash_of_its_box_stuck_to_it_is_read():
+    rows = layout([(80, "Rodríguez Lucía    FACTURA")])
+    rows[0].append(Word("C—", Box(800, 40, 40, 64), 0.0))
+    assert read_header(rows, page_width=PAGE_W, page_height=PAGE_H).letter == "C"
