@@ -181,6 +181,14 @@ def grown(gray: np.ndarray, box: Box) -> Box:
     return Box(left, box.top, right - left, box.height)
 
 
+def _fitted(gray: np.ndarray, box: Box) -> Box:
+    """A word box fitted to its figure: narrowed to the ink (Tesseract's boxes are often
+    as tall as the row), grown over the rest of the figure, narrowed again."""
+    box = ink_box(gray, box) or box
+    box = grown(gray, box)
+    return ink_box(gray, box) or box
+
+
 def _runs(words: Sequence[Word]) -> list[list[Word]]:
     """Figure-like words of one row, neighbours a narrow gap apart joined into one run
     (Tesseract splits a soft ``30-63751426-8`` at its dashes)."""
@@ -199,6 +207,19 @@ def _runs(words: Sequence[Word]) -> list[list[Word]]:
     return [run for run in runs if run]
 
 
+def read_box(gray: np.ndarray, box: Box) -> str | None:
+    """The figure printed at ``box`` (a field's word box) as the model reads it, None
+    when it is not sure or the model is missing."""
+    if not available():
+        return None
+    try:
+        ((text, sure),) = read_crops([_crop(gray, _fitted(gray, box))])
+    except Exception:
+        log.exception("figure model failed")
+        return None
+    return text if sure >= MIN_CONFIDENCE and text else None
+
+
 def reread_rows(gray: np.ndarray, rows: Sequence[Sequence[Word]]) -> list[list[Word]]:
     """The rows with each figure-like run of words replaced by the model's reading of
     its pixels, where the model is sure enough; other words unchanged."""
@@ -210,9 +231,7 @@ def reread_rows(gray: np.ndarray, rows: Sequence[Sequence[Word]]) -> list[list[W
             box = run[0].box
             for word in run[1:]:
                 box = box.union(word.box)
-            box = ink_box(gray, box) or box  # Tesseract's row-tall boxes: to the ink
-            box = grown(gray, box)
-            spots.append((index, run, ink_box(gray, box) or box))
+            spots.append((index, run, _fitted(gray, box)))
     try:
         readings = read_crops([_crop(gray, box) for _, _, box in spots])
     except Exception:  # a broken model file must not cost the reading: log, keep Tesseract's

@@ -167,3 +167,41 @@ def test_a_row_tall_box_is_narrowed_to_the_ink_and_the_label_beside_it_is_left_o
     rest = Box(box.left + box.width // 3 + 4, box.top, box.width - box.width // 3 - 4, box.height)
     (row,) = reread_rows(page, [[Word("10947", tall, 0.0), Word("34468-4", rest, 0.0)]])
     assert [w.text for w in row] == ["30-94728468-8"]
+
+
+def test_a_cae_tesseract_misread_is_taken_as_the_model_reads_it():
+    from shared.ocr.fields import HeaderFields
+    from shared.ocr.pipeline import _check_figures as _check_cae
+
+    figure = soft("88871155761205", "Liberation Serif", 9.5, random.Random(8))
+    page = page_with(figure, (100, 300))
+    box = ink(figure, (100, 300))
+    misread = HeaderFields(cae="88371155761205", boxes={"cae": box})
+    _check_cae(page, misread)
+    assert misread.cae == "88871155761205"
+    assert any("88371155761205" in problem for problem in misread.problems)
+    right = HeaderFields(cae="88871155761205", boxes={"cae": box})
+    _check_cae(page, right)
+    assert right.cae == "88871155761205" and not right.problems
+    # nothing printed where the box says: the reading stands
+    blank = HeaderFields(cae="88371155761205", boxes={"cae": Box(20, 220, 200, 20)})
+    _check_cae(page, blank)
+    assert blank.cae == "88371155761205"
+
+
+def test_a_date_tesseract_misread_is_taken_as_the_model_reads_it():
+    from datetime import date
+
+    from shared.ocr.fields import HeaderFields
+    from shared.ocr.pipeline import _check_figures
+
+    figure = soft("20/03/2026", "DejaVu Serif", 9.5, random.Random(9))
+    page = page_with(figure, (100, 300))
+    box = ink(figure, (100, 300))
+    misread = HeaderFields(date=date(2026, 4, 20), boxes={"date": box})
+    _check_figures(page, misread)
+    assert misread.date == date(2026, 3, 20)
+    # a reading of another year is not taken: a date that far off is another date
+    other_year = HeaderFields(date=date(2025, 3, 20), boxes={"date": box})
+    _check_figures(page, other_year)
+    assert other_year.date == date(2025, 3, 20)
