@@ -17,6 +17,7 @@ belongs to the PC it is plugged into, so the choice is never replicated.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +33,17 @@ from shared.domain.errors import MinimarketError, ValidationError
 if TYPE_CHECKING:
     from desktop.app.store import StoreData
 
+log = logging.getLogger(__name__)
+
 CAMERA_KEY = "camera"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
 DEFAULT_FPS = 25.0
 MAX_FPS = 60.0
 STILL_FPS = 10.0  # a still image is offered at this rate, like a camera aimed at a page
+#: What a webcam is asked for. Under OpenCV a UVC webcam starts at 640 x 480, where an
+#: A4 page is about 55 dpi and invoice print 5 px tall: unreadable. The driver settles
+#: on the nearest size it supports; MJPG keeps the frame rate up at that size.
+REQUESTED_SIZE = (1920, 1080)
 
 
 class CameraUnavailable(MinimarketError):
@@ -72,13 +79,13 @@ def parse_choice(value: int | str | Path) -> int | Path:
 @contextmanager
 def _quiet_opencv() -> Iterator[None]:
     """OpenCV logs a warning for every index without a camera: not worth a line each."""
-    logging = cv2.utils.logging
-    level = logging.getLogLevel()
-    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    opencv_log = cv2.utils.logging
+    level = opencv_log.getLogLevel()
+    opencv_log.setLogLevel(opencv_log.LOG_LEVEL_SILENT)
     try:
         yield
     finally:
-        logging.setLogLevel(level)
+        opencv_log.setLogLevel(level)
 
 
 class CameraSource:
@@ -97,6 +104,7 @@ class CameraSource:
         self._capture: cv2.VideoCapture | None = None
         self._still: np.ndarray | None = None
         self._next_due = 0.0
+        self.frame_size = (0, 0)  # width, height of the frames it gives
         if isinstance(self.source, int):
             self._open_device(self.source)
         else:
@@ -112,6 +120,12 @@ class CameraSource:
             if not capture.isOpened():
                 capture.release()
                 raise CameraUnavailable(index, "no_device")
+        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, REQUESTED_SIZE[0])
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, REQUESTED_SIZE[1])
+        self.frame_size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                           int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        log.info("camera %s gives %dx%d frames", index, *self.frame_size)
         self._capture = capture
         self.fps = DEFAULT_FPS
         self.paced = False  # a device delivers at its own pace
@@ -124,6 +138,7 @@ class CameraSource:
             if image is None:
                 raise CameraUnavailable(str(path), "unreadable")
             self._still, self.fps = image, STILL_FPS
+            self.frame_size = (image.shape[1], image.shape[0])
             return
         with _quiet_opencv():
             capture = cv2.VideoCapture(str(path))
@@ -132,6 +147,7 @@ class CameraSource:
             capture.release()
             raise CameraUnavailable(str(path), "unreadable")
         capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        self.frame_size = (first.shape[1], first.shape[0])
         rate = capture.get(cv2.CAP_PROP_FPS)
         self.fps = rate if 0 < rate <= MAX_FPS else DEFAULT_FPS
         self._capture = capture

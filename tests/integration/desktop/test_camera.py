@@ -120,3 +120,56 @@ def test_the_choice_is_kept_on_this_pc(tmp_path, clip):
         assert camera_choice(store) == str(clip)
     finally:
         store.engine.dispose()
+
+
+class _FakeWebcam:
+    """A UVC webcam as OpenCV drives it: 640x480 until asked, then the nearest size it
+    supports (1280x720 here). There is no camera on the test machine."""
+
+    SIZES = ((640, 480), (1280, 720))
+
+    def __init__(self, index):
+        self.index, self.asked, self.size = index, {}, self.SIZES[0]
+
+    def isOpened(self):
+        return self.index == 0
+
+    def set(self, prop, value):
+        self.asked[prop] = value
+        if cv2.CAP_PROP_FRAME_WIDTH in self.asked and cv2.CAP_PROP_FRAME_HEIGHT in self.asked:
+            wanted = (self.asked[cv2.CAP_PROP_FRAME_WIDTH], self.asked[cv2.CAP_PROP_FRAME_HEIGHT])
+            self.size = min(self.SIZES, key=lambda s: abs(s[0] - wanted[0]) + abs(s[1] - wanted[1]))
+        return True
+
+    def get(self, prop):
+        return {cv2.CAP_PROP_FRAME_WIDTH: self.size[0], cv2.CAP_PROP_FRAME_HEIGHT: self.size[1]}.get(prop, 0)
+
+    def read(self):
+        return True, np.zeros((self.size[1], self.size[0], 3), np.uint8)
+
+    def release(self):
+        pass
+
+
+def test_a_webcam_is_asked_for_full_hd_not_left_at_640x480(monkeypatch):
+    from desktop.app import camera as camera_module
+
+    opened = []
+    monkeypatch.setattr(camera_module.cv2, "VideoCapture",
+                        lambda index: opened.append(_FakeWebcam(index)) or opened[-1])
+    with CameraSource(0) as camera:
+        asked = opened[-1].asked
+        assert (asked[cv2.CAP_PROP_FRAME_WIDTH], asked[cv2.CAP_PROP_FRAME_HEIGHT]) == \
+            camera_module.REQUESTED_SIZE
+        assert asked[cv2.CAP_PROP_FOURCC] == cv2.VideoWriter_fourcc(*"MJPG")
+        assert camera.frame_size == (1280, 720)  # what the driver settled on
+        assert camera.read().shape == (720, 1280, 3)
+
+
+def test_files_report_their_frame_size(clip, tmp_path):
+    with CameraSource(clip, paced=False) as camera:
+        assert camera.frame_size == (160, 120)
+    still = tmp_path / "factura.png"
+    cv2.imwrite(str(still), np.full((90, 70, 3), 200, np.uint8))
+    with CameraSource(still) as camera:
+        assert camera.frame_size == (70, 90)
