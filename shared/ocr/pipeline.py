@@ -181,7 +181,8 @@ def _check_figures(gray: np.ndarray, header: HeaderFields) -> None:
     if header.cae is not None and box is not None:
         second = read_box(gray, box)
         if second is not None and second != header.cae and re.fullmatch(r"[0-9]{14}", second):
-            header.problems.append(f"CAE read as {header.cae} and as {second}; took {second}")
+            log.info("CAE read as %s and by the figure model as %s: took the model's",
+                     header.cae, second)
             header.cae = second
     box = header.boxes.get("date")
     if header.date is not None and box is not None:
@@ -189,7 +190,8 @@ def _check_figures(gray: np.ndarray, header: HeaderFields) -> None:
         match = DATE_PATTERN.fullmatch(second) if second is not None else None
         found = date_of(match) if match is not None else None
         if found is not None and found != header.date and found.year == header.date.year:
-            header.problems.append(f"date read as {header.date} and as {found}; took {found}")
+            log.info("date read as %s and by the figure model as %s: took the model's",
+                     header.date, found)
             header.date = found
 
 
