@@ -61,6 +61,7 @@ from desktop.app.intake import (
     supplier_by_cuit,
 )
 from desktop.app.provisional import SKU_PREFIX, registered_code
+from desktop.app.reading_notes import spanish_notes
 from desktop.app.store import StoreData
 from shared.db import tables as t
 from shared.domain.barcodes import InvalidBarcode
@@ -212,7 +213,7 @@ class CaptureReview:
 
 def review_reading(session: Session, reading: InvoiceReading) -> CaptureReview:
     """The reading as a draft to check: header, matched lines, warnings, a duplicate."""
-    warnings = [CaptureWarning("reading", text) for text in reading.warnings]
+    warnings = [CaptureWarning("reading", text) for text in spanish_notes(reading.warnings)]
     draft = IntakeDraft(point_of_sale=reading.point_of_sale, number=reading.number,
                         issued_on=reading.date,
                         total_cents=_cents(reading.total))

@@ -235,3 +235,24 @@ def test_figures_that_do_not_add_up_are_warned_in_spanish(store):
     warned = {w.code: w.text for w in review.warnings}
     assert "net_plus_vat_vs_total" in warned
     assert "impreso $ 70.000,00" in warned["net_plus_vat_vs_total"]
+
+
+def test_the_readings_own_warnings_reach_the_person_in_spanish(store):
+    read = reading()
+    read.warnings = [
+        "cuit: the QR says 30500010912, the text says 30500010913; using the QR",
+        "net 58012.00 + VAT 11006.52 does not add up to the total 70000.00",  # checked again
+        "this document is a credit note: it returns goods to the supplier",
+        "letter box B does not match code 01",
+        "something no rule knows about",
+        "another thing no rule knows about",
+    ]
+    notes = [w.text for w in review_of(store, read).warnings if w.code == "reading"]
+    assert notes == [
+        "El QR y el texto no coinciden en el CUIT (QR: 30500010912, texto: 30500010913):"
+        " se usa el del QR.",
+        "Es una nota de crédito: al confirmarla, la mercadería vuelve al proveedor.",
+        "La letra o el título no coinciden con el código del comprobante: elegí el tipo.",
+        "La lectura marcó algo para revisar en el encabezado: compará los datos con la factura.",
+    ]
+    assert not any(" the " in note for note in notes)  # no English left
