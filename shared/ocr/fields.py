@@ -60,6 +60,7 @@ class HeaderFields:
     afip_code: int | None = None
     point_of_sale: int | None = None
     number: int | None = None
+    cae_due: date | None = None  # "Fecha de Vto. de CAE": bounds the issue date
     date: date | None = None
     cae: str | None = None
     currency: str | None = None
@@ -285,7 +286,8 @@ def _read_number(result: HeaderFields, header: Sequence[Phrase]) -> None:
 
 def _read_date(result: HeaderFields, header: Sequence[Phrase],
                phrases: Sequence[Phrase]) -> None:
-    found = read_issue_date(header, read_cae_due(phrases), result.problems)
+    result.cae_due = read_cae_due(phrases)
+    found = read_issue_date(header, result.cae_due, result.problems)
     if found is not None:
         result.date = found[0]
         _note(result, "date", *_at(found[1]))

@@ -35,6 +35,7 @@ from shared.ocr.figure_reader import read_box, reread_rows
 from shared.ocr.letter_box import read_letter
 from shared.ocr.lines import group_rows
 from shared.ocr.model import HEADER_FIELDS, AfipQr, Box, Code, InvoiceReading, ReadLine, Word
+from shared.ocr.numbering import MAX_DAYS_BEFORE_CAE_DUE
 from shared.ocr.numbers_ar import DATE_PATTERN, date_of
 from shared.ocr.table_text import read_around_table, read_text
 from shared.ocr.tesseract import (
@@ -176,7 +177,8 @@ def _read_page(image: np.ndarray, *, use_qr: bool, timeout: float) -> PageRead:
 def _check_figures(gray: np.ndarray, header: HeaderFields) -> None:
     """The CAE and the issue date have no check digit: their figures are read once more
     by the figure model, which misreads soft digits far less often than Tesseract; where
-    the two readings differ, the model's is taken when it is a whole CAE / a real date."""
+    the two readings differ, the model's is taken when it is a whole CAE / a real date
+    of the same year that fits the CAE's due date (as the first reading had to)."""
     box = header.boxes.get("cae")
     if header.cae is not None and box is not None:
         second = read_box(gray, box)
@@ -189,7 +191,9 @@ def _check_figures(gray: np.ndarray, header: HeaderFields) -> None:
         second = read_box(gray, box)
         match = DATE_PATTERN.fullmatch(second) if second is not None else None
         found = date_of(match) if match is not None else None
-        if found is not None and found != header.date and found.year == header.date.year:
+        due = header.cae_due
+        if found is not None and found != header.date and found.year == header.date.year \
+                and (due is None or 0 <= (due - found).days <= MAX_DAYS_BEFORE_CAE_DUE):
             log.info("date read as %s and by the figure model as %s: took the model's",
                      header.date, found)
             header.date = found

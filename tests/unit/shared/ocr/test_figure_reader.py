@@ -207,3 +207,12 @@ def test_a_date_tesseract_misread_is_taken_as_the_model_reads_it():
     other_year = HeaderFields(date=date(2025, 3, 20), boxes={"date": box})
     _check_figures(page, other_year)
     assert other_year.date == date(2025, 3, 20)
+    # nor one the CAE's due date rules out, as it rules out the first reading's
+    due_in_april = HeaderFields(date=date(2026, 4, 20), cae_due=date(2026, 4, 30),
+                                boxes={"date": box})
+    _check_figures(page, due_in_april)
+    assert due_in_april.date == date(2026, 4, 20)
+    due_in_march = HeaderFields(date=date(2026, 4, 20), cae_due=date(2026, 3, 30),
+                                boxes={"date": box})
+    _check_figures(page, due_in_march)
+    assert due_in_march.date == date(2026, 3, 20)
