@@ -80,6 +80,9 @@ class MemoryCache:
         self._values.clear()
 
 
+PING_ATTEMPTS = 3
+
+
 class RedisCache:
     """Redis shared by every process; any Redis error degrades to "no cache"."""
 
@@ -141,10 +144,16 @@ class RedisCache:
             return await self._local_limits.hits(bucket)
 
     async def ping(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except Exception:
-            return False
+        # One reply slower than the 0.25 s socket timeout (a busy host) is not an outage:
+        # health says "down" only when every attempt fails. A refused connection fails
+        # at once, so a Redis that is really down is still reported quickly.
+        for _ in range(PING_ATTEMPTS):
+            try:
+                if await self._redis.ping():
+                    return True
+            except Exception:  # noqa: S112 - the next attempt, then "down"
+                continue
+        return False
 
     def _down(self, error: Exception) -> None:
         self._errors += 1

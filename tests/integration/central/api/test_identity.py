@@ -92,6 +92,38 @@ def test_redis_down_degrades_but_keeps_serving(make_client):
     assert login(client, "admin")  # sign-in still works; the rate limit holds per process
 
 
+def test_one_slow_redis_reply_is_not_an_outage():
+    import asyncio
+
+    from central.kit.cache import PING_ATTEMPTS, RedisCache
+
+    async def check() -> tuple[bool, bool]:
+        cache = RedisCache("redis://127.0.0.1:6379/0")  # the real one
+        real_ping, calls = cache._redis.ping, []
+
+        async def slow_once():
+            calls.append(1)
+            if len(calls) == 1:
+                raise TimeoutError("Timeout reading from socket")  # a busy host, once
+            return await real_ping()
+
+        cache._redis.ping = slow_once
+        blip = await cache.ping()
+        calls.clear()
+
+        async def never():
+            calls.append(1)
+            raise TimeoutError("Timeout reading from socket")
+
+        cache._redis.ping = never
+        down = await cache.ping()
+        assert len(calls) == PING_ATTEMPTS
+        await cache.close()
+        return blip, down
+
+    assert asyncio.run(check()) == (True, False)
+
+
 def test_metrics_need_the_api_key_when_one_is_set(make_client, settings):
     from shared.settings import Settings
 
