@@ -119,6 +119,13 @@ def _crop(gray: np.ndarray, box: Box) -> np.ndarray:
     return gray[top:bottom, left:right]
 
 
+def _ink(patch: np.ndarray) -> np.ndarray:
+    """Pixels well darker than the paper around them (at least 40 grey levels, or 45 % of
+    the way from paper to the darkest ink): print, not JPEG noise or shading."""
+    paper = float(np.percentile(patch, 90))
+    return patch < paper - max(40.0, (paper - float(patch.min())) * 0.45)
+
+
 def ink_box(gray: np.ndarray, cell: Box) -> Box | None:
     """The box of the ink inside a table cell (a figure right-aligned in a wide column),
     None when the cell is blank. Specks narrower than a stroke do not count."""
@@ -126,9 +133,7 @@ def ink_box(gray: np.ndarray, cell: Box) -> Box | None:
     left, right = max(0, cell.left), min(gray.shape[1], cell.right)
     if bottom - top < 4 or right - left < 4:
         return None
-    patch = gray[top:bottom, left:right].astype(np.float32)
-    paper = float(np.percentile(patch, 90))
-    ink = patch < paper - max(40.0, (paper - float(patch.min())) * 0.45)
+    ink = _ink(gray[top:bottom, left:right])
     columns = np.flatnonzero(ink.sum(axis=0) >= 2)
     rows = np.flatnonzero(ink.sum(axis=1) >= 2)
     if len(columns) < 3 or len(rows) < 3:
@@ -162,9 +167,7 @@ def grown(gray: np.ndarray, box: Box) -> Box:
     top, bottom = max(0, box.top), min(gray.shape[0], box.bottom)
     if bottom - top < 3:
         return box
-    band = gray[top:bottom].astype(np.float32)
-    paper = float(np.percentile(band, 90))
-    inked = (band < paper - max(40.0, (paper - float(band.min())) * 0.45)).sum(axis=0) >= 1
+    inked = _ink(gray[top:bottom]).sum(axis=0) >= 1
     gap = max(2, round(box.height * 0.5))
     reach = max(box.width, 3 * box.height)  # never more than one figure's worth
     left, right = box.left, box.right
