@@ -24,6 +24,7 @@ import io
 import math
 import random
 import time
+from functools import cache
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -46,6 +47,7 @@ FONT_FILES = (
 )
 
 
+@cache
 def font_paths() -> list[Path]:
     found = {p.name: p for p in Path("/usr/share/fonts").rglob("*.ttf")}
     paths = [found[name] for name in FONT_FILES if name in found]
@@ -170,59 +172,70 @@ def photograph(art: np.ndarray, rng: random.Random) -> np.ndarray:
                       interpolation=rng.choice((cv2.INTER_LINEAR, cv2.INTER_CUBIC)))
 
 
-def to_input(crop: np.ndarray) -> np.ndarray:
-    """The model's input: height 32, width by aspect (at most MAX_WIDTH), 0..1 floats,
+def to_input(crop: np.ndarray, max_width: int = MAX_WIDTH) -> np.ndarray:
+    """The model's input: height 32, width by aspect (at most ``max_width``), 0..1 floats,
     dark ink high. Mirrors ``shared.ocr.figure_reader.model_input``."""
     h, w = crop.shape[:2]
-    width = max(8, min(MAX_WIDTH, round(w * HEIGHT / h)))
+    width = max(8, min(max_width, round(w * HEIGHT / h)))
     resized = cv2.resize(crop, (width, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT
                          else cv2.INTER_LINEAR).astype(np.float32)
     low, high = np.percentile(resized, 2), np.percentile(resized, 98)
     return np.clip((high - resized) / max(high - low, 16.0), 0, 1)
 
 
+def to_sample(text: str, rng: random.Random, max_width: int = MAX_WIDTH
+              ) -> tuple[np.ndarray, str]:
+    """``text`` rendered in a random font, photographed, and made a model input."""
+    art = crop_around_ink(*render(text, rng.choice(font_paths()), rng), rng)
+    return to_input(photograph(art, rng), max_width).astype(np.float16), text
+
+
 def sample(seed: int) -> tuple[np.ndarray, str]:
     rng = random.Random(seed)
-    fonts = font_paths()
-    text = random_text(rng)
-    art = crop_around_ink(*render(text, rng.choice(fonts), rng), rng)
-    return to_input(photograph(art, rng)).astype(np.float16), text
+    return to_sample(random_text(rng), rng)
 
 
-def make_set(first_seed: int, count: int) -> list[tuple[np.ndarray, str]]:
+def make_set(maker, first_seed: int, count: int) -> list[tuple[np.ndarray, str]]:
+    """``count`` samples ``maker(seed)`` for consecutive seeds, on two processes."""
     with Pool(2) as pool:
-        return pool.map(sample, range(first_seed, first_seed + count), chunksize=256)
+        return pool.map(maker, range(first_seed, first_seed + count), chunksize=256)
 
 
 # --- the model ---------------------------------------------------------------------------
 
 
-def build_model():  # torch is imported here only
+def build_model(classes: int = len(ALPHABET) + 1,
+                widths: tuple[int, ...] = (16, 48, 80, 128), hidden: int = 96):
+    """A CRNN: five 3x3 convolutions (``widths``: the first, second, the two middle
+    and the last), a bidirectional LSTM of ``hidden`` units, ``classes`` outputs
+    (the CTC blank first). Torch is imported here only."""
     import torch
     from torch import nn
 
     def block(cin: int, cout: int) -> list:
         return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
-    class FigureReader(nn.Module):
+    first, second, middle, last = widths
+
+    class Reader(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.features = nn.Sequential(
-                *block(1, 16), nn.MaxPool2d(2),            # 16 x W/2
-                *block(16, 48), nn.MaxPool2d(2),           # 8 x W/4
-                *block(48, 80), *block(80, 80), nn.MaxPool2d((2, 1)),   # 4 x W/4
-                *block(80, 128), nn.MaxPool2d((2, 1)),     # 2 x W/4
-                nn.Conv2d(128, 128, (2, 1)), nn.ReLU(),     # 1 x W/4
+                *block(1, first), nn.MaxPool2d(2),                  # 16 x W/2
+                *block(first, second), nn.MaxPool2d(2),             # 8 x W/4
+                *block(second, middle), *block(middle, middle), nn.MaxPool2d((2, 1)),
+                *block(middle, last), nn.MaxPool2d((2, 1)),         # 2 x W/4
+                nn.Conv2d(last, last, (2, 1)), nn.ReLU(),           # 1 x W/4
             )
-            self.rnn = nn.LSTM(128, 96, bidirectional=True, batch_first=True)
-            self.out = nn.Linear(192, len(ALPHABET) + 1)
+            self.rnn = nn.LSTM(last, hidden, bidirectional=True, batch_first=True)
+            self.out = nn.Linear(2 * hidden, classes)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, 1, 32, W) -> (N, T, C)
             f = self.features(x).squeeze(2).permute(0, 2, 1)
             f, _ = self.rnn(f)
             return self.out(f).log_softmax(-1)
 
-    return FigureReader()
+    return Reader()
 
 
 def batches(data: list, size: int, rng: random.Random) -> list[list[int]]:
@@ -232,7 +245,7 @@ def batches(data: list, size: int, rng: random.Random) -> list[list[int]]:
     return chunks
 
 
-def collate(data: list, indices: list[int]):
+def collate(data: list, indices: list[int], alphabet: str = ALPHABET):
     import torch
 
     width = max(data[i][0].shape[1] for i in indices)
@@ -242,35 +255,97 @@ def collate(data: list, indices: list[int]):
     for row, i in enumerate(indices):
         image, text = data[i]
         x[row, 0, :, :image.shape[1]] = image
-        targets.extend(ALPHABET.index(c) + 1 for c in text)
+        targets.extend(alphabet.index(c) + 1 for c in text)
         lengths.append(len(text))
     return (torch.from_numpy(x), torch.tensor(targets, dtype=torch.long),
             torch.tensor(lengths, dtype=torch.long))
 
 
-def greedy(log_probs: np.ndarray) -> str:
+def greedy(log_probs: np.ndarray, alphabet: str = ALPHABET) -> str:
     best = log_probs.argmax(-1)
     chars, previous = [], 0
     for k in best:
         if k != previous and k != 0:
-            chars.append(ALPHABET[k - 1])
+            chars.append(alphabet[k - 1])
         previous = k
     return "".join(chars)
 
 
-def accuracy(model, data: list) -> float:
+def accuracy(model, data: list, alphabet: str = ALPHABET) -> float:
     import torch
 
     model.eval()
     right = 0
     with torch.no_grad():
         for chunk in batches(data, 128, random.Random(0)):
-            x, _, _ = collate(data, chunk)
+            x, _, _ = collate(data, chunk, alphabet)
             out = model(x).numpy()
             for row, i in enumerate(chunk):
-                right += greedy(out[row]) == data[i][1]
+                right += greedy(out[row], alphabet) == data[i][1]
     model.train()
     return right / len(data)
+
+
+def train(model, train_set: list, held_out: list, *, alphabet: str, minutes: float,
+          output: Path, started: float) -> None:
+    """Train ``model`` with CTC until ``minutes`` after ``started`` (the learning rate
+    decays with the time left), printing the held-out exact accuracy after each epoch,
+    and export it to ONNX at ``output``."""
+    import torch
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    ctc = torch.nn.CTCLoss(zero_infinity=True)
+    deadline = started + minutes * 60
+    rng = random.Random(1)
+    epoch = 0
+    steps_per_epoch = math.ceil(len(train_set) / 64)
+    while time.monotonic() < deadline:
+        epoch += 1
+        total, step = 0.0, 0
+        for chunk in batches(train_set, 64, rng):
+            step += 1
+            left = max(0.0, (deadline - time.monotonic()) / (minutes * 60))
+            for group in optimizer.param_groups:  # decay with the time left
+                group["lr"] = 2e-3 * max(0.03, left)
+            x, targets, lengths = collate(train_set, chunk, alphabet)
+            out = model(x).permute(1, 0, 2)
+            frames = torch.full((len(chunk),), out.shape[0], dtype=torch.long)
+            loss = ctc(out, targets, frames, lengths)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            total += float(loss.detach())
+            if step % 800 == 0:
+                print(f"  step {step}: loss {total / step:.3f}, "
+                      f"{time.monotonic() - started:.0f} s", flush=True)
+                export(model, output)
+            if time.monotonic() > deadline:
+                break
+        print(f"epoch {epoch}: loss {total / max(step, 1):.3f}, held-out exact "
+              f"{accuracy(model, held_out, alphabet):.3f}, {time.monotonic() - started:.0f} s "
+              f"({step}/{steps_per_epoch} steps)", flush=True)
+        export(model, output)  # after every epoch, so a stopped run leaves a model
+    export(model, output)
+    print(f"wrote {output.name} ({output.stat().st_size // 1024} KiB); "
+          f"held-out exact {accuracy(model, held_out, alphabet):.3f}")
+
+
+def export(model, output: Path) -> None:
+    """``model`` in ONNX at ``output``: input ``image`` (N, 1, 32, W), output
+    ``log_probs`` (N, W/4, classes)."""
+    import torch
+
+    model.eval()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.zeros(1, 1, HEIGHT, 128)
+    buffer = io.BytesIO()
+    torch.onnx.export(model, (example,), buffer, input_names=["image"], output_names=["log_probs"],
+                      dynamic_axes={"image": {0: "batch", 3: "width"},
+                                    "log_probs": {0: "batch", 1: "frames"}},
+                      opset_version=17, dynamo=False)
+    output.write_bytes(buffer.getvalue())
+    model.train()
 
 
 def main() -> None:
@@ -283,50 +358,12 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(7)
     started = time.monotonic()
-    held_out = make_set(10_000_000, 3000)
-    train = make_set(0, args.samples)
-    print(f"rendered {len(train)} + {len(held_out)} crops in {time.monotonic() - started:.0f} s",
-          flush=True)
-    model = build_model()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    ctc = torch.nn.CTCLoss(zero_infinity=True)
-    deadline = started + args.minutes * 60
-    rng = random.Random(1)
-    epoch = 0
-    steps_per_epoch = math.ceil(len(train) / 64)
-    while time.monotonic() < deadline:
-        epoch += 1
-        total, step = 0.0, 0
-        for chunk in batches(train, 64, rng):
-            step += 1
-            left = max(0.0, (deadline - time.monotonic()) / (args.minutes * 60))
-            for group in optimizer.param_groups:  # decay with the time left
-                group["lr"] = 2e-3 * max(0.03, left)
-            x, targets, lengths = collate(train, chunk)
-            out = model(x).permute(1, 0, 2)
-            frames = torch.full((len(chunk),), out.shape[0], dtype=torch.long)
-            loss = ctc(out, targets, frames, lengths)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            total += float(loss.detach())
-            if time.monotonic() > deadline:
-                break
-        print(f"epoch {epoch}: loss {total / max(step, 1):.3f}, held-out exact "
-              f"{accuracy(model, held_out):.3f}, {time.monotonic() - started:.0f} s "
-              f"({step}/{steps_per_epoch} steps)", flush=True)
-    model.eval()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    example = torch.zeros(1, 1, HEIGHT, 128)
-    buffer = io.BytesIO()
-    torch.onnx.export(model, (example,), buffer, input_names=["image"], output_names=["log_probs"],
-                      dynamic_axes={"image": {0: "batch", 3: "width"},
-                                    "log_probs": {0: "batch", 1: "frames"}},
-                      opset_version=17, dynamo=False)
-    args.output.write_bytes(buffer.getvalue())
-    print(f"wrote {args.output.name} ({args.output.stat().st_size // 1024} KiB); "
-          f"held-out exact {accuracy(model, held_out):.3f}")
+    held_out = make_set(sample, 10_000_000, 3000)
+    train_set = make_set(sample, 0, args.samples)
+    print(f"rendered {len(train_set)} + {len(held_out)} crops in "
+          f"{time.monotonic() - started:.0f} s", flush=True)
+    train(build_model(), train_set, held_out, alphabet=ALPHABET, minutes=args.minutes,
+          output=args.output, started=started)
 
 
 if __name__ == "__main__":

@@ -36,65 +36,78 @@ MIN_CONFIDENCE = 0.5
 _DIGITISH = set("0123456789.,-/$%OoIlSBZgsQDT|")
 
 
-@cache
-def _session():  # an onnxruntime.InferenceSession
+def open_session(path: Path):  # an onnxruntime.InferenceSession on one thread
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    return onnxruntime.InferenceSession(str(MODEL_PATH), options,
-                                        providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+@cache
+def _session():
+    return open_session(MODEL_PATH)
 
 
 def available() -> bool:
     return MODEL_PATH.is_file()
 
 
-def model_input(crop: np.ndarray) -> np.ndarray:
+def model_input(crop: np.ndarray, max_width: int = MAX_WIDTH) -> np.ndarray:
     """A gray crop as the model takes it: height 32, width by aspect, dark ink near 1."""
     h, w = crop.shape[:2]
-    width = max(8, min(MAX_WIDTH, round(w * HEIGHT / max(h, 1))))
+    width = max(8, min(max_width, round(w * HEIGHT / max(h, 1))))
     interpolation = cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR
     resized = cv2.resize(crop, (width, HEIGHT), interpolation=interpolation).astype(np.float32)
     low, high = float(np.percentile(resized, 2)), float(np.percentile(resized, 98))
     return np.clip((high - resized) / max(high - low, 16.0), 0, 1)
 
 
-def decode(log_probs: np.ndarray) -> tuple[str, float]:
+def decode(log_probs: np.ndarray, alphabet: str = ALPHABET) -> tuple[str, float]:
     """Greedy CTC decoding: the text and its least sure frame's probability."""
     best = log_probs.argmax(-1)
     chars: list[str] = []
     previous = 0
     for k in best:
         if k != previous and k != 0:
-            chars.append(ALPHABET[k - 1])
+            chars.append(alphabet[k - 1])
         previous = int(k)
     sure = float(np.exp(log_probs.max(-1).min())) if len(best) else 0.0
     return "".join(chars).strip(), sure
+
+
+def run_crops(session, crops: Sequence[np.ndarray], max_width: int = MAX_WIDTH,
+              batch_width: int = 4096) -> list[np.ndarray | None]:
+    """The model's log-probabilities (frames x classes) for each gray crop, None for a
+    crop too small to read. Crops of like widths are run together, at most
+    ``batch_width`` columns of input per run, so short crops are not padded to long."""
+    inputs = [model_input(crop, max_width) if min(crop.shape[:2]) >= 4 else None
+              for crop in crops]
+    results: list[np.ndarray | None] = [None] * len(crops)
+    ready = sorted(((i, x) for i, x in enumerate(inputs) if x is not None),
+                   key=lambda pair: pair[1].shape[1])
+    while ready:
+        group = [ready.pop(0)]
+        while ready and (len(group) + 1) * ready[0][1].shape[1] <= batch_width:
+            group.append(ready.pop(0))
+        width = (group[-1][1].shape[1] + 3) // 4 * 4
+        batch = np.zeros((len(group), 1, HEIGHT, width), np.float32)
+        for row, (_, x) in enumerate(group):
+            batch[row, 0, :, :x.shape[1]] = x
+        (out,) = session.run(None, {"image": batch})
+        for row, (i, x) in enumerate(group):
+            results[i] = out[row][:(x.shape[1] + 3) // 4]  # the padding's frames are not its own
+    return results
 
 
 def read_crops(crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
     """Each gray crop's figure and confidence (empty and 0 for a crop too small to read)."""
     if not crops:
         return []
-    inputs = [model_input(crop) if min(crop.shape[:2]) >= 4 else None for crop in crops]
-    usable = [x for x in inputs if x is not None]
-    results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
-    if not usable:
-        return results
-    width = (max(x.shape[1] for x in usable) + 3) // 4 * 4
-    batch = np.zeros((len(usable), 1, HEIGHT, width), np.float32)
-    for row, ready in enumerate(usable):
-        batch[row, 0, :, :ready.shape[1]] = ready
-    (out,) = _session().run(None, {"image": batch})
-    readings = iter(out)
-    for index, given in enumerate(inputs):
-        if given is not None:
-            frames = (given.shape[1] + 3) // 4  # the padding's frames are not this crop's
-            results[index] = decode(next(readings)[:frames])
-    return results
+    return [decode(out) if out is not None else ("", 0.0)
+            for out in run_crops(_session(), crops)]
 
 
 def figure_like(word: Word) -> bool:

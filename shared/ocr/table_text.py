@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import cv2
@@ -52,6 +52,7 @@ from shared.ocr.tesseract import (
     read_side_by_side,
     read_words,
 )
+from shared.ocr.text_reader import read_region as read_text_region
 
 #: Tesseract processes per page (the machines have two cores).
 OCR_BANDS = 2
@@ -75,6 +76,12 @@ SUM_TOLERANCE = Decimal("0.05")
 #: At most this many candidate amounts per line are tried against the printed totals.
 MAX_PRODUCTS = 12
 CENT = Decimal("0.01")
+#: The text model's second reading of a page without a table starts this far down (a
+#: share of the page's height): below the issuer's block, above any table's header.
+MODEL_SPAN_TOP = 0.08
+#: A table where fewer than this share of lines multiply out is read by the text model
+#: too, and the better reading kept.
+WEAK_TABLE = 0.5
 #: White pixels between strips read side by side: narrower gaps let Tesseract run the
 #: columns of a row together (measured: 60 loses lines, 150 and more do not).
 STRIP_GAP = 150
@@ -104,6 +111,14 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
             if second_table is not None:
                 words = [w for r in merged for w in r.words]
                 rows, lines, table = merged, second_lines, second_table
+    by_model_tried = table is None
+    if table is None:
+        # Print too small and soft for Tesseract: it read the table's header as noise.
+        # Read the rows around the table again with the text model.
+        by_model = _read_with_text_model(gray, rows)
+        if by_model is not None:
+            rows, lines, table = by_model
+            words = [w for r in rows for w in r.words]
     # The automatic layout drops narrow right-aligned columns, runs a description into
     # the quantity and garbles two-line or shaded headers: read the header band and each
     # column of the body on their own. A header it half read is enough to start from.
@@ -112,9 +127,12 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
     located = table if table is not None else find_table(rows, loose=True)
     if located is not None and located.rows:
         by_strips = _read_columns(gray, words, located, timeout, trusted=table is not None)
+        # Tesseract's strips replace the text model's reading only when worth more: its
+        # descriptions of print this soft are the worse of the two.
+        margin = 0.5 if by_model_tried and table is not None else 0.0
         if by_strips is not None and \
                 _line_score(by_strips[1], by_strips[0], by_strips[2]) >= \
-                _line_score(lines, rows, located):
+                _line_score(lines, rows, located) + margin:
             _prefer_checked(by_strips[1], lines)
             rows, lines, table = by_strips
         elif by_strips is not None:
@@ -122,7 +140,130 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
     if table is not None:
         products = _read_figures_again(gray, lines, table, timeout)
         _amounts_by_total(lines, products, rows, table)
+        if not by_model_tried and sum(map(_multiplies_out, lines)) < WEAK_TABLE * len(lines):
+            # Most lines fail their arithmetic: the print may be too soft for Tesseract
+            # throughout. The text model's reading is taken when it is worth more.
+            by_model = _read_with_text_model(gray, rows)
+            if by_model is not None:
+                model_rows, model_lines, model_table = by_model
+                products = _read_figures_again(gray, model_lines, model_table, timeout)
+                _amounts_by_total(model_lines, products, model_rows, model_table)
+                if _line_score(model_lines, model_rows, model_table) > \
+                        _line_score(lines, rows, table):
+                    return by_model
     return rows, lines, table
+
+
+def _read_with_text_model(gray: np.ndarray, rows: Sequence[Row]
+                          ) -> tuple[list[Row], list[ReadLine], Table] | None:
+    """The page's rows with those from the top of the table's region to the totals read
+    by the text model instead of Tesseract, its lines and table; None when the model
+    finds no table either (or is missing)."""
+    height = gray.shape[0]
+    span = _table_span(rows, None, height)
+    if span is None:
+        return None
+    top, bottom = int(height * MODEL_SPAN_TOP), span[1]
+    inside = [row for row in rows if top <= (row.box.top + row.box.bottom) / 2 < bottom]
+    row_height = float(np.median([row.height for row in inside])) if inside else 20.0
+    read = read_text_region(gray, top, bottom, row_height)
+    if read is None:
+        return None
+    replaced = {id(row) for row in inside}
+    kept = [w for row in rows if id(row) not in replaced for w in row.words]
+    merged = group_rows(kept + [w for row in read for w in row])
+    lines, table = read_lines(merged)
+    if table is None:
+        # a header the model half read: its columns still place the body's words
+        loose = find_table(merged, loose=True)
+        if loose is not None:
+            lines, table = read_lines(merged, header=(loose.header, loose.columns))
+    if table is None:
+        return None
+    split = _split_joined(table)
+    named = _named_by_content(split) or (split if split.columns != table.columns else None)
+    if named is not None:
+        named_lines, named_table = read_lines(merged, header=(named.header, named.columns))
+        if named_table is not None and len(named_lines) >= len(lines):
+            lines, table = named_lines, named_table
+    return (merged, lines, table) if lines else None
+
+
+def _split_joined(table: Table) -> Table:
+    """The table with a header cell that joined two words of two columns ("Cant."
+    and a misread "Código") split between them, where in most body rows print stands
+    on both sides of the gap between those words and none runs across it."""
+    columns: list[Column] = []
+    for column in table.columns:
+        heads = sorted((w for w in table.header.words
+                        if column.left <= (w.box.left + w.box.right) / 2 < column.right),
+                       key=lambda w: w.box.left)
+        cut = None
+        for first, second in itertools.pairwise(heads):
+            middle = (first.box.right + second.box.left) // 2
+            cells = [[w for w in row.words if column.left <= (w.box.left + w.box.right) / 2
+                      < column.right] for row in table.rows]
+            across = any(w.box.left < middle < w.box.right for cell in cells for w in cell)
+            both = sum(any(w.box.right <= middle for w in cell) and
+                       any(w.box.left >= middle for w in cell) for cell in cells)
+            if not across and both >= 0.6 * max(1, len(table.rows)):
+                cut = middle
+                break
+        if cut is None:
+            columns.append(column)
+        else:
+            columns.append(replace(column, right=cut, text_right=min(column.text_right, cut)))
+            columns.append(Column("other", cut, column.right, cut, max(cut, column.text_right)))
+    return Table(columns, table.header, table.rows, table.bottom)
+
+
+def _named_by_content(table: Table) -> Table | None:
+    """The table with header cells the model could not name given a role by what their
+    column holds, None when there is nothing to name: the unnamed column of words is
+    the description, the rightmost unnamed column of money the amount, an unnamed
+    column whose numbers times the unit price make the amount the quantity."""
+    columns = list(table.columns)
+    roles = {column.role for column in columns}
+    unnamed = [i for i, column in enumerate(columns) if column.role == "other"]
+
+    def body(index: int) -> list[list[Word]]:
+        column = columns[index]
+        return [[w for w in row.words if column.left <= (w.box.left + w.box.right) / 2
+                 < column.right] for row in table.rows]
+
+    changed = False
+    if "description" not in roles and unnamed:
+        def wordy(index: int) -> float:
+            cells = [cell for cell in body(index) if cell]
+            return sum(sum(sum(c.isalpha() for c in w.text) >= 3 for w in cell) >= 2
+                       for cell in cells) / max(1, len(table.rows))
+        best = max(unnamed, key=wordy)
+        if wordy(best) >= 0.6:
+            columns[best] = replace(columns[best], role="description")
+            unnamed.remove(best)
+            changed = True
+    if "amount" not in roles and unnamed:
+        money = [i for i in unnamed
+                 if sum(bool(amounts_of(cell)) for cell in body(i)) >= 0.6 * len(table.rows)]
+        if money:  # the rightmost column of money: the line's amount
+            columns[money[-1]] = replace(columns[money[-1]], role="amount")
+            unnamed.remove(money[-1])
+            roles.add("amount")
+            changed = True
+    if "quantity" not in roles and {"unit_price", "amount"} <= roles and unnamed:
+        price = next(i for i, c in enumerate(columns) if c.role == "unit_price")
+        amount = next(i for i, c in enumerate(columns) if c.role == "amount")
+        prices, amounts = body(price), body(amount)
+
+        def multiplies(index: int) -> int:
+            return sum(any(check_line(q, p, a)[3] for p in amounts_of(pc) for a in amounts_of(ac))
+                       for q, pc, ac in zip((quantity_of(c) for c in body(index)), prices,
+                                            amounts, strict=True) if q is not None)
+        best = max(unnamed, key=multiplies)
+        if multiplies(best) >= 0.5 * len(table.rows):
+            columns[best] = replace(columns[best], role="quantity")
+            changed = True
+    return Table(columns, table.header, table.rows, table.bottom) if changed else None
 
 
 def _read_columns(gray: np.ndarray, words: Sequence[Word], table: Table, timeout: float,

@@ -249,3 +249,31 @@ def test_columns_read_side_by_side_come_back_in_their_own_page_places():
     first, second = found[0][0].box, found[1][0].box
     assert abs(first.left - 60) <= 6 and abs(first.top - 40) <= 12
     assert abs(second.left - 760) <= 6 and abs(second.top - 40) <= 12
+
+
+def _right_lines(truth, reading) -> int:
+    """Lines read right: quantity and amount equal, description at least 0.8 similar."""
+    unmatched = list(truth.lines)
+    right = 0
+    for got in reading.lines:
+        for want in unmatched:
+            if got.quantity == want.quantity and got.amount == want.amount and fuzz.ratio(
+                    (got.description or "").lower(), want.description.lower()) >= 80:
+                unmatched.remove(want)
+                right += 1
+                break
+    return right
+
+
+@pytest.mark.parametrize("index", [31, 38])
+def test_a_compact_table_tesseract_reads_as_noise_is_read_by_the_text_model(index,
+                                                                             monkeypatch):
+    # 7 pt print photographed at about 130 dpi: Tesseract reads the table's header as
+    # noise ("Cam. Coba Prodi P Umrarda"), so without the text model no line is read.
+    from shared.ocr import text_reader
+
+    photo, truth = make_photo(2026, index, "moderate")
+    reading = read_invoice(photo, use_qr=False)
+    assert _right_lines(truth, reading) >= 0.8 * len(truth.lines)
+    monkeypatch.setattr(text_reader, "MODEL_PATH", Path("absent.onnx"))
+    assert _right_lines(truth, read_invoice(photo, use_qr=False)) <= 0.2 * len(truth.lines)
