@@ -98,67 +98,78 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
     words = read_words(gray, psm=OCR_PSM, bands=OCR_BANDS, timeout=timeout)
     rows = group_rows(words)
     lines, table = read_lines(rows)
+    model_tried = table is None
     if table is None:
-        # The automatic layout sometimes misses a table header: read the middle of the
-        # page again as one uniform block.
-        span = _table_span(rows, table, gray.shape[0])
-        if span is not None:
-            top, bottom = span
-            again = read_words(gray[top:bottom], psm=TABLE_PSM, bands=OCR_BANDS,
-                               timeout=timeout, origin=(0, top))
-            merged = group_rows([w for w in words if not top <= w.box.top < bottom] + again)
-            second_lines, second_table = read_lines(merged)
-            if second_table is not None:
-                words = [w for r in merged for w in r.words]
-                rows, lines, table = merged, second_lines, second_table
-    by_model_tried = table is None
-    if table is None:
-        # Print too small and soft for Tesseract: it read the table's header as noise.
-        # Read the rows around the table again with the text model.
+        # Print too small and soft for Tesseract: it reads the table's header as noise.
+        # The text model reads the table's region again; its table is read no further
+        # by Tesseract, whose strips of such print come out worse.
         by_model = _read_with_text_model(gray, rows)
         if by_model is not None:
             rows, lines, table = by_model
-            words = [w for r in rows for w in r.words]
+            _check_again(gray, rows, lines, table, timeout)
+            return rows, lines, table
+        # The automatic layout sometimes misses a table header: read the middle of the
+        # page again as one uniform block.
+        words, rows, lines, table = _read_as_block(gray, words, rows, timeout)
     # The automatic layout drops narrow right-aligned columns, runs a description into
     # the quantity and garbles two-line or shaded headers: read the header band and each
     # column of the body on their own. A header it half read is enough to start from.
     if table is not None and _adds_up(lines, rows, table):
         return rows, lines, table  # every line agrees and they make a printed total
+    if not model_tried and table is not None and \
+            sum(map(_multiplies_out, lines)) < WEAK_TABLE * len(lines):
+        # Most lines fail their arithmetic: the print may be too soft for Tesseract
+        # throughout. The text model's reading is taken when it is worth more.
+        by_model = _read_with_text_model(gray, rows)
+        if by_model is not None and _line_score(by_model[1], by_model[0], by_model[2]) > \
+                _line_score(lines, rows, table):
+            _check_again(gray, *by_model, timeout)
+            return by_model
     located = table if table is not None else find_table(rows, loose=True)
     if located is not None and located.rows:
         by_strips = _read_columns(gray, words, located, timeout, trusted=table is not None)
-        # Tesseract's strips replace the text model's reading only when worth more: its
-        # descriptions of print this soft are the worse of the two.
-        margin = 0.5 if by_model_tried and table is not None else 0.0
         if by_strips is not None and \
                 _line_score(by_strips[1], by_strips[0], by_strips[2]) >= \
-                _line_score(lines, rows, located) + margin:
+                _line_score(lines, rows, located):
             _prefer_checked(by_strips[1], lines)
             rows, lines, table = by_strips
         elif by_strips is not None:
             _prefer_checked(lines, by_strips[1])
     if table is not None:
-        products = _read_figures_again(gray, lines, table, timeout)
-        _amounts_by_total(lines, products, rows, table)
-        if not by_model_tried and sum(map(_multiplies_out, lines)) < WEAK_TABLE * len(lines):
-            # Most lines fail their arithmetic: the print may be too soft for Tesseract
-            # throughout. The text model's reading is taken when it is worth more.
-            by_model = _read_with_text_model(gray, rows)
-            if by_model is not None:
-                model_rows, model_lines, model_table = by_model
-                products = _read_figures_again(gray, model_lines, model_table, timeout)
-                _amounts_by_total(model_lines, products, model_rows, model_table)
-                if _line_score(model_lines, model_rows, model_table) > \
-                        _line_score(lines, rows, table):
-                    return by_model
+        _check_again(gray, rows, lines, table, timeout)
     return rows, lines, table
+
+
+def _read_as_block(gray: np.ndarray, words: list[Word], rows: list[Row], timeout: float
+                   ) -> tuple[list[Word], list[Row], list[ReadLine], Table | None]:
+    """The page's words, rows, lines and table with the middle of the page read again
+    by Tesseract as one uniform block, where that finds a table; as they were if not."""
+    span = _table_span(rows, None, gray.shape[0])
+    if span is not None:
+        top, bottom = span
+        again = read_words(gray[top:bottom], psm=TABLE_PSM, bands=OCR_BANDS,
+                           timeout=timeout, origin=(0, top))
+        merged = group_rows([w for w in words if not top <= w.box.top < bottom] + again)
+        lines, table = read_lines(merged)
+        if table is not None:
+            return [w for r in merged for w in r.words], merged, lines, table
+    return words, rows, [], None
+
+
+def _check_again(gray: np.ndarray, rows: list[Row], lines: list[ReadLine], table: Table,
+                 timeout: float) -> None:
+    """The figures of lines that do not multiply out read once more, and amounts
+    misread on a line or two taken from the printed total (in place)."""
+    products = _read_figures_again(gray, lines, table, timeout)
+    _amounts_by_total(lines, products, rows, table)
 
 
 def _read_with_text_model(gray: np.ndarray, rows: Sequence[Row]
                           ) -> tuple[list[Row], list[ReadLine], Table] | None:
-    """The page's rows with those from the top of the table's region to the totals read
-    by the text model instead of Tesseract, its lines and table; None when the model
-    finds no table either (or is missing)."""
+    """The page's rows with the table's read by the text model instead of Tesseract,
+    its lines and table; None when the model finds no table either (or is missing).
+    The model reads from the top of the table's region to the totals, so that a table
+    header Tesseract missed is found."""
     height = gray.shape[0]
     span = _table_span(rows, None, height)
     if span is None:
@@ -186,7 +197,18 @@ def _read_with_text_model(gray: np.ndarray, rows: Sequence[Row]
         named_lines, named_table = read_lines(merged, header=(named.header, named.columns))
         if named_table is not None and len(named_lines) >= len(lines):
             lines, table = named_lines, named_table
-    return (merged, lines, table) if lines else None
+    if not lines:
+        return None
+    # The model reads the table; the header fields and totals around it stay as
+    # Tesseract read them (their checks and second readings are tuned to it).
+    first = table.header.box.top
+
+    def in_table(row: Row) -> bool:
+        return first <= (row.box.top + row.box.bottom) / 2 < table.bottom
+
+    kept_rows = [row for row in rows if not in_table(row)]
+    return sorted(kept_rows + [row for row in merged if in_table(row)],
+                  key=lambda row: row.box.top + row.box.bottom), lines, table
 
 
 def _split_joined(table: Table) -> Table:

@@ -238,7 +238,11 @@ def read_rows(gray: np.ndarray, bands: Sequence[tuple[Box, float]]) -> list[list
     for (index, cell), (crop, left), out in zip(spots, crops, outputs, strict=True):
         if out is None:
             continue
-        rows[index].extend(w for w in words_of(out, crop.shape[1], left, cell)
+        # every word of a band stands on its line, however tall its own cell's ink (a
+        # header cell on two lines), so that the words group into one row
+        band = bands[index][0]
+        line = Box(cell.left, band.top, cell.width, band.height)
+        rows[index].extend(w for w in words_of(out, crop.shape[1], left, line)
                            if w.confidence >= MIN_CONFIDENCE * 100)
     return rows
 

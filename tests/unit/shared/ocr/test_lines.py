@@ -447,3 +447,39 @@ def test_a_quantity_printed_in_the_codes_strip_is_taken_and_left_out_of_the_code
     lines, _ = read_lines(group_rows(words))
     assert (lines[0].quantity, lines[0].code) == (Decimal(36), "26475")
     assert (lines[1].quantity, lines[1].code) == (None, "2")
+
+
+def test_header_cells_the_text_model_misread_are_named_by_their_columns():
+    # The model read "Cant. Código Producto P. Unitario Subtotal" as below: "Cadgn" (no
+    # role) joins "Cant" into one cell, and "Sbtdal" names nothing.
+    from shared.ocr.table_text import _named_by_content, _split_joined
+
+    header = words_at(300, [("Cant", 40), ("Cadgn", 110), ("Producto", 300),
+                            ("Precio", 1080), ("Unit.", 1160), ("Sbtdal", 1500)])
+    body = []
+    for index, (quantity, code, description, price, amount) in enumerate([
+            ("12", "62442", "Arroz Largo Fino 1 kg", "2.309,44", "27.713,28"),
+            ("6", "11421", "Alfajor Jorgito x 6", "3.518,55", "21.111,30"),
+            ("2,692", "54113", "Cebolla x kg", "650,08", "1.750,02")]):
+        cells = [right(quantity, 95), (code, 110)]
+        x = 300
+        for token in description.split():
+            cells.append((token, x))
+            x += 11 * len(token) + 8
+        cells += [right(price, 1240), right(amount, 1600)]
+        body += words_at(340 + 40 * index, cells)
+    rows = group_rows(header + body + words_at(600, [("Total:", 1200), ("50.574,60", 1500)]))
+    table = find_table(rows, loose=True)
+    assert table is not None
+    assert [c.role for c in table.columns][:2] == ["quantity", "description"]  # joined
+    split = _split_joined(table)
+    assert [c.role for c in split.columns][:2] == ["quantity", "other"]
+    named = _named_by_content(split)
+    assert named is not None
+    assert [c.role for c in named.columns] == ["quantity", "other", "description",
+                                               "unit_price", "amount"]
+    lines, _ = read_lines(rows, header=(named.header, named.columns))
+    assert [(line.quantity, line.amount) for line in lines] == [
+        (Decimal("12"), Decimal("27713.28")), (Decimal("6"), Decimal("21111.30")),
+        (Decimal("2.692"), Decimal("1750.02"))]
+    assert lines[0].description == "Arroz Largo Fino 1 kg"
