@@ -452,7 +452,7 @@ def test_a_quantity_printed_in_the_codes_strip_is_taken_and_left_out_of_the_code
 def test_header_cells_the_text_model_misread_are_named_by_their_columns():
     # The model read "Cant. Código Producto P. Unitario Subtotal" as below: "Cadgn" (no
     # role) joins "Cant" into one cell, and "Sbtdal" names nothing.
-    from shared.ocr.table_text import _named_by_content, _split_joined
+    from shared.ocr.model_table import _named_by_content, _split_joined
 
     header = words_at(300, [("Cant", 40), ("Cadgn", 110), ("Producto", 300),
                             ("Precio", 1080), ("Unit.", 1160), ("Sbtdal", 1500)])
