@@ -124,19 +124,27 @@ def figure_like(word: Word) -> bool:
     return digits >= 0.4 * len(text) and re.search(r"\d{4}", text) is not None
 
 
+def padded_crop(gray: np.ndarray, box: Box, pad_y: float = 0.3,
+                pad_x: float = 0.25) -> tuple[np.ndarray, int]:
+    """The crop a model reads for ``box``, padded by shares of the box's height as in
+    training, and the crop's left edge on the page."""
+    dy = max(2, round(box.height * pad_y))
+    dx = max(2, round(box.height * pad_x))
+    top, bottom = max(0, box.top - dy), min(gray.shape[0], box.bottom + dy)
+    left, right = max(0, box.left - dx), min(gray.shape[1], box.right + dx)
+    return gray[top:bottom, left:right], left
+
+
 def _crop(gray: np.ndarray, box: Box) -> np.ndarray:
-    pad_y = max(2, round(box.height * 0.3))
-    pad_x = max(2, round(box.height * 0.25))
-    top, bottom = max(0, box.top - pad_y), min(gray.shape[0], box.bottom + pad_y)
-    left, right = max(0, box.left - pad_x), min(gray.shape[1], box.right + pad_x)
-    return gray[top:bottom, left:right]
+    return padded_crop(gray, box)[0]
 
 
-def _ink(patch: np.ndarray) -> np.ndarray:
-    """Pixels well darker than the paper around them (at least 40 grey levels, or 45 % of
-    the way from paper to the darkest ink): print, not JPEG noise or shading."""
+def ink_mask(patch: np.ndarray, floor: float = 40.0, share: float = 0.45) -> np.ndarray:
+    """Pixels well darker than the paper around them (at least ``floor`` grey levels, or
+    ``share`` of the way from paper to the darkest ink): print, not JPEG noise or
+    shading."""
     paper = float(np.percentile(patch, 90))
-    return patch < paper - max(40.0, (paper - float(patch.min())) * 0.45)
+    return patch < paper - max(floor, (paper - float(patch.min())) * share)
 
 
 def ink_box(gray: np.ndarray, cell: Box) -> Box | None:
@@ -146,7 +154,7 @@ def ink_box(gray: np.ndarray, cell: Box) -> Box | None:
     left, right = max(0, cell.left), min(gray.shape[1], cell.right)
     if bottom - top < 4 or right - left < 4:
         return None
-    ink = _ink(gray[top:bottom, left:right])
+    ink = ink_mask(gray[top:bottom, left:right])
     columns = np.flatnonzero(ink.sum(axis=0) >= 2)
     rows = np.flatnonzero(ink.sum(axis=1) >= 2)
     if len(columns) < 3 or len(rows) < 3:
@@ -180,7 +188,7 @@ def grown(gray: np.ndarray, box: Box) -> Box:
     top, bottom = max(0, box.top), min(gray.shape[0], box.bottom)
     if bottom - top < 3:
         return box
-    inked = _ink(gray[top:bottom]).sum(axis=0) >= 1
+    inked = ink_mask(gray[top:bottom]).sum(axis=0) >= 1
     gap = max(2, round(box.height * 0.5))
     reach = max(box.width, 3 * box.height)  # never more than one figure's worth
     left, right = box.left, box.right

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 
@@ -133,6 +134,7 @@ def _named_by_content(table: Table) -> Table | None:
     roles = {column.role for column in columns}
     unnamed = [i for i, column in enumerate(columns) if column.role == "other"]
 
+    @cache  # naming a column keeps its bounds, so its words stay the same
     def body(index: int) -> list[list[Word]]:
         column = columns[index]
         return [[w for w in row.words if column.left <= (w.box.left + w.box.right) / 2
@@ -140,6 +142,7 @@ def _named_by_content(table: Table) -> Table | None:
 
     changed = False
     if "description" not in roles and unnamed:
+        @cache
         def wordy(index: int) -> float:
             cells = [cell for cell in body(index) if cell]
             return sum(sum(sum(c.isalpha() for c in w.text) >= 3 for w in cell) >= 2

@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from shared.ocr.figure_reader import ink_box, open_session, run_crops
+from shared.ocr.figure_reader import ink_box, ink_mask, open_session, padded_crop, run_crops
 from shared.ocr.model import Box, Word
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ def available() -> bool:
 def _ink(patch: np.ndarray) -> np.ndarray:
     """Print, light grey print included: at least 30 grey levels under the paper, or a
     third of the way to the darkest ink."""
-    paper = float(np.percentile(patch, 90))
-    return patch < paper - max(30.0, (paper - float(patch.min())) * 0.33)
+    return ink_mask(patch, floor=30.0, share=0.33)
 
 
 def _ink_columns(gray: np.ndarray, band: Box) -> np.ndarray:
@@ -173,15 +172,6 @@ def _split_wide(gray: np.ndarray, box: Box, height: float) -> list[Box]:
     return _split_wide(gray, left, height) + _split_wide(gray, right, height)
 
 
-def _crop(gray: np.ndarray, box: Box) -> tuple[np.ndarray, int]:
-    """The crop the model reads for a cell (padded as in training) and its left edge."""
-    pad_y = max(2, round(box.height * 0.25))
-    pad_x = max(2, round(box.height * 0.3))
-    top, bottom = max(0, box.top - pad_y), min(gray.shape[0], box.bottom + pad_y)
-    left, right = max(0, box.left - pad_x), min(gray.shape[1], box.right + pad_x)
-    return gray[top:bottom, left:right], left
-
-
 def words_of(log_probs: np.ndarray, crop_width: int, crop_left: int, box: Box,
              alphabet: str = ALPHABET) -> list[Word]:
     """The words of one cell's reading, each boxed from where its characters were
@@ -220,15 +210,20 @@ def read_rows(gray: np.ndarray, bands: Sequence[tuple[Box, float]]) -> list[list
     text height), None when the model is missing or fails (Tesseract's words stand)."""
     if not available():
         return None
+    return _read_rows_wiping(gray.copy(), bands)
+
+
+def _read_rows_wiping(gray: np.ndarray, bands: Sequence[tuple[Box, float]]
+                      ) -> list[list[Word]] | None:
+    """``read_rows`` on a page of its own: the table's rules are wiped off ``gray``."""
     if not bands:
         return []
-    gray = gray.copy()
     wipe_rules(gray, min(band.top for band, _ in bands), max(band.bottom for band, _ in bands),
                float(np.median([height for _, height in bands])))
     spots: list[tuple[int, Box]] = []
     for index, (band, height) in enumerate(bands):
         spots.extend((index, cell) for cell in cells_of(gray, band, height))
-    crops = [_crop(gray, cell) for _, cell in spots]
+    crops = [padded_crop(gray, cell, pad_y=0.25, pad_x=0.3) for _, cell in spots]
     try:
         outputs = run_crops(_session(), [crop for crop, _ in crops], MAX_WIDTH)
     except Exception:  # a broken model file must not cost the reading
@@ -270,4 +265,4 @@ def read_region(gray: np.ndarray, top: int, bottom: int, height: float
     if not available():
         return None
     flat = flattened(gray, top, bottom, height)
-    return read_rows(flat, text_lines(flat, top, bottom))
+    return _read_rows_wiping(flat, text_lines(flat, top, bottom))  # flat is a fresh copy
