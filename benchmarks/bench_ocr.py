@@ -235,6 +235,7 @@ def evaluate(task: dict[str, Any]) -> dict[str, Any]:
             continue
         result["modes"][mode] = {
             "seconds": time.perf_counter() - started, "qr_read": qr_read,
+            "pages": 1 if mode == "baseline" else len(pages),
             "fields": {name: _score(found[name], header[name]) for name in FIELDS},
             "lines": _match_lines(read_lines, lines) if lines is not None else None}
     return result
@@ -307,14 +308,31 @@ def summarize(results: list[dict[str, Any]], groups: list[str]) -> dict[str, Any
             precision, recall = _share(hits, read), _share(hits, true)
             f1 = (2 * precision * recall / (precision + recall)
                   if precision and recall else (0.0 if counted else None))
-            seconds = [run["seconds"] for run in runs]
             entry["modes"][mode] = {
                 "crashes": crashes, "fields": fields,
                 "lines": {"precision": precision, "recall": recall, "f1": f1,
                           "read": read, "true": true} if counted else None,
-                "seconds": {"p50": _percentile(seconds, 0.5), "p95": _percentile(seconds, 0.95)}}
+                **_speed(runs)}
         figures[group] = entry
     return figures
+
+
+def _speed(runs: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """p50 and p95 of the seconds per document and per page (a real PDF has several
+    pages; the baseline reads only its first)."""
+    seconds = [run["seconds"] for run in runs]
+    per_page = [run["seconds"] / run.get("pages", 1) for run in runs]
+    return {"seconds": {"p50": _percentile(seconds, 0.5), "p95": _percentile(seconds, 0.95)},
+            "per_page": {"p50": _percentile(per_page, 0.5), "p95": _percentile(per_page, 0.95)}}
+
+
+def speed_of_generated(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The speed figures over every generated photo read, all levels together."""
+    mine = [r for r in results if r["group"] in LEVELS]
+    if not mine:
+        return None
+    return {mode: _speed([r["modes"][mode] for r in mine if "fields" in r["modes"].get(mode, {})])
+            for mode in MODES}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -368,14 +386,18 @@ def print_figures(everything: dict[str, Any], as_json: bool) -> None:
                             "recall", "F1"], rows), file=out)
         print(file=out)
     rows = []
-    for group, entry in figures.items():
-        base = entry["modes"]["baseline"]["seconds"]
+    speeds = [(group, entry["modes"], True) for group, entry in figures.items()]
+    if everything.get("_all_generated"):
+        speeds.append(("all generated", everything["_all_generated"], False))
+    for group, modes, with_crashes in speeds:
+        base = modes["baseline"]["seconds"]
         for mode in MODES:
-            seconds = entry["modes"][mode]["seconds"]
-            rows.append([group, mode, seconds["p50"], seconds["p95"],
-                         _ratio(seconds["p50"], base["p50"]), entry["modes"][mode]["crashes"]])
-    print(render_table(["group", "reader", "p50 s", "p95 s", "p50 / baseline", "crashes"], rows,
-                       float_format="{:.2f}"), file=out)
+            seconds, per_page = modes[mode]["seconds"], modes[mode]["per_page"]
+            rows.append([group, mode, seconds["p50"], seconds["p95"], per_page["p95"],
+                         _ratio(seconds["p50"], base["p50"]),
+                         modes[mode]["crashes"] if with_crashes else "-"])
+    print(render_table(["group", "reader", "p50 s", "p95 s", "p95 s / page", "p50 / baseline",
+                        "crashes"], rows, float_format="{:.2f}"), file=out)
     if as_json:
         print(json.dumps(everything, default=str))
 
@@ -441,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {done} / {len(work)} photos ({time.perf_counter() - started:.0f} s)")
     groups = [*args.levels, *REAL_GROUPS]
     figures = summarize(results, groups)
+    figures["_all_generated"] = speed_of_generated(results)
     figures["_run"] = {"seed": args.seed, "count": args.count, "jobs": args.jobs,
                        "seconds": time.perf_counter() - started, "date": date.today().isoformat()}
     crashes = [(r["name"], mode, r["modes"][mode]["crash"]) for r in results

@@ -45,6 +45,7 @@ _RULES: tuple[tuple[re.Pattern[str], str | None], ...] = (
 )
 _DISAGREE = re.compile(
     r"^(?P<field>[a-z ]+): the QR says (?P<qr>.+?), the text says (?P<text>.+?);")
+_COPY = re.compile(r"^page (?P<page>[0-9]+) is a copy of page (?P<original>[0-9]+)")
 GENERIC = "La lectura marcó algo para revisar en el encabezado: compará los datos con la factura."
 
 
@@ -64,6 +65,10 @@ def _spanish(warning: str) -> str | None:
         name = FIELD_NAMES.get(disagree["field"].strip(), disagree["field"])
         return (f"El QR y el texto no coinciden en {name} (QR: {disagree['qr']}, texto: "
                 f"{disagree['text']}): se usa el del QR.")
+    copy = _COPY.match(warning)
+    if copy:
+        return (f"La página {copy['page']} es una copia de la página {copy['original']} "
+                "(duplicado o triplicado): sus líneas se cuentan una sola vez.")
     for pattern, text in _RULES:
         if pattern.search(warning):
             return text

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,6 +46,9 @@ from shared.ocr.tesseract import (
     remove_rules,
 )
 
+if TYPE_CHECKING:
+    from shared.ocr.document import PreparedPage
+
 log = logging.getLogger(__name__)
 
 #: Two amounts within this many pesos are the same figure (per-rate rounding).
@@ -61,6 +65,9 @@ class PageRead:
     lines: list[ReadLine]
     codes: list[Code] = field(default_factory=list)
     undecoded_qr: list[Box] = field(default_factory=list)
+    #: Where a copy of the page may not differ from it: its item table and its
+    #: header's figures (prepared-page pixels).
+    keep_clear: list[Box] = field(default_factory=list)
 
 
 def read_invoice(
@@ -82,7 +89,7 @@ def read_pages(
     try:
         if not pages:
             raise ValidationError("the document has no pages")
-        reads = [_read_page(page, use_qr=use_qr, timeout=timeout) for page in pages]
+        reads, copies = _read_all(pages, use_qr=use_qr, timeout=timeout)
         closeup_codes: list[Code] = []
         if use_qr:
             from shared.ocr.codes import scan_codes
@@ -90,6 +97,7 @@ def read_pages(
             for closeup in closeups:
                 closeup_codes.extend(scan_codes(_checked_image(closeup)).codes)
         reading = merge_pages(reads, closeup_codes, use_qr=use_qr)
+        reading.warnings.extend(copies)
     except (ValidationError, OcrEngineError) as error:
         return InvoiceReading.failed(file, str(error), time.perf_counter() - started)
     except Exception as error:  # never let one bad photo crash the caller
@@ -133,10 +141,56 @@ def _checked_image(image: object) -> np.ndarray:
 # --- one page ---------------------------------------------------------------------------
 
 
-def _read_page(image: np.ndarray, *, use_qr: bool, timeout: float) -> PageRead:
+def _read_all(pages: Sequence[np.ndarray], *, use_qr: bool, timeout: float
+              ) -> tuple[list[PageRead], list[str]]:
+    """Each page's reading, and a warning for each page that is a copy of an earlier one
+    (ORIGINAL, DUPLICADO…): a copy printed from the same file is not read at all, a
+    photographed copy's lines are dropped, so that its goods are counted once."""
+    from shared.ocr.copies import better_read, repeated_lines, same_print
     from shared.ocr.document import prepare_page
 
-    page = prepare_page(_checked_image(image))
+    seen: list[tuple[int, np.ndarray, PageRead]] = []  # page number, page, reading
+    copies: list[str] = []
+    for number, image in enumerate(pages, start=1):
+        page = prepare_page(_checked_image(image))
+        original = next((earlier_number for earlier_number, gray, read in seen
+                         if same_print(page.gray, gray, read.keep_clear)), None)
+        if original is not None:
+            copies.append(f"page {number} is a copy of page {original}: read once")
+            continue
+        read = _read_page(image, page, use_qr=use_qr, timeout=timeout)
+        for earlier_number, _, earlier in seen:
+            pairs = repeated_lines(read.lines, earlier.lines,
+                                   same_invoice=_same_invoice(read.header, earlier.header)) \
+                if _same_document(read.header, earlier.header) else None
+            if pairs is not None:
+                # a second reading of the same lines: keep the better read of each
+                for mine, theirs in pairs:
+                    earlier.lines[theirs] = better_read(read.lines[mine], earlier.lines[theirs])
+                copies.append(f"page {number} is a copy of page {earlier_number}: "
+                              "its lines are counted once")
+                read.lines = []
+                break
+        seen.append((number, page.gray, read))
+    return [read for _, _, read in seen], copies
+
+
+def _same_invoice(a: HeaderFields, b: HeaderFields) -> bool:
+    """Both pages print the same invoice number (and no two different totals)."""
+    return all(getattr(a, name) is not None and getattr(a, name) == getattr(b, name)
+               for name in ("point_of_sale", "number")) and \
+        (a.total is None or b.total is None or a.total == b.total)
+
+
+def _same_document(a: HeaderFields, b: HeaderFields) -> bool:
+    """No figure read on both pages tells two documents apart."""
+    return all(getattr(a, name) is None or getattr(b, name) is None
+               or getattr(a, name) == getattr(b, name)
+               for name in ("supplier_cuit", "afip_code", "point_of_sale", "number"))
+
+
+def _read_page(image: np.ndarray, page: PreparedPage, *, use_qr: bool,
+               timeout: float) -> PageRead:
     with ThreadPoolExecutor(max_workers=1) as pool:
         scan: Future[tuple[list[Code], list[Box]]] | None = (
             pool.submit(_scan_page, image, page.color) if use_qr else None)
@@ -171,7 +225,11 @@ def _read_page(image: np.ndarray, *, use_qr: bool, timeout: float) -> PageRead:
             reread = [r.words for r in group_rows([w for row in reread for w in row] + [letter])]
         fill_missing(header, header_of(reread))
     _check_figures(gray, header)
-    return PageRead(header, lines, codes, undecoded)
+    keep_clear = [box for name, box in header.boxes.items() if name in HEADER_FIELDS]
+    keep_clear.append(Box(0, table_top, width, table_bottom - table_top)
+                      if table_top is not None and table_bottom is not None
+                      else Box(0, 0, width, height))  # no table found: the whole page
+    return PageRead(header, lines, codes, undecoded, keep_clear)
 
 
 def _check_figures(gray: np.ndarray, header: HeaderFields) -> None:

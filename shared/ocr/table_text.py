@@ -52,6 +52,7 @@ from shared.ocr.tesseract import (
     read_side_by_side,
     read_words,
 )
+from shared.ocr.text_reader import available as text_model_available
 
 #: Tesseract processes per page (the machines have two cores).
 OCR_BANDS = 2
@@ -104,9 +105,11 @@ def read_text(gray: np.ndarray, *, timeout: float = DEFAULT_TIMEOUT
             rows, lines, table = by_model
             _check_again(gray, rows, lines, table, timeout)
             return rows, lines, table
-        # The automatic layout sometimes misses a table header: read the middle of the
-        # page again as one uniform block.
-        words, rows, lines, table = _read_as_block(gray, words, rows, timeout)
+        if not text_model_available():
+            # Without the model: the automatic layout sometimes misses a table header;
+            # read the middle of the page again as one uniform block. (Where the model
+            # ran and found no table, this reading found none either.)
+            words, rows, lines, table = _read_as_block(gray, words, rows, timeout)
     # The automatic layout drops narrow right-aligned columns, runs a description into
     # the quantity and garbles two-line or shaded headers: read the header band and each
     # column of the body on their own. A header it half read is enough to start from.
@@ -455,19 +458,19 @@ def read_around_table(gray: np.ndarray, table_top: int | None, table_bottom: int
                       *, timeout: float = DEFAULT_TIMEOUT) -> AroundTable | None:
     """The page above and below the item table (the whole page without one) read again,
     sharpened: a blurred photo's digits often come out right the second time. The two
-    parts are read in parallel. None when there is nothing to read."""
+    parts (or two bands of the whole page) are read in parallel. None when there is
+    nothing to read."""
     height = gray.shape[0]
     if table_top is None or table_bottom is None:
-        regions = [Box(0, 0, gray.shape[1], height)]
-        top = bottom = None
-    else:
-        top, bottom = max(0, table_top - 2), min(height, table_bottom)
-        regions = [Box(0, 0, gray.shape[1], top), Box(0, bottom, gray.shape[1], height - bottom)]
-        regions = [r for r in regions if r.height >= 20]
+        words = read_words(sharpen(gray), psm=OCR_PSM, bands=OCR_BANDS, timeout=timeout)
+        return AroundTable(words, None, None)
+    top, bottom = max(0, table_top - 2), min(height, table_bottom)
+    regions = [Box(0, 0, gray.shape[1], top), Box(0, bottom, gray.shape[1], height - bottom)]
+    regions = [r for r in regions if r.height >= 20]
     if not regions:
         return None
-    sharp = sharpen(gray)
-    found = read_regions(sharp, regions, psm=OCR_PSM, timeout=timeout, workers=OCR_BANDS)
+    found = read_regions(sharpen(gray), regions, psm=OCR_PSM, timeout=timeout,
+                         workers=OCR_BANDS)
     return AroundTable([w for part in found for w in part], top, bottom)
 
 

@@ -150,3 +150,20 @@ def test_a_grids_vertical_rules_are_wiped_and_the_print_beside_them_kept():
     assert (wiped < 150).sum() == (tall < 150).sum()  # no print lost
     cells = cells_of(wiped, band, height)
     assert len(cells) == 2  # "1" and its code apart again
+
+
+@needs_model
+@pytest.mark.skipif(not __import__("shutil").which("tesseract"), reason="no Tesseract")
+def test_tesseracts_block_reading_stands_in_only_for_a_missing_model(tmp_path, monkeypatch):
+    from shared.ocr import table_text
+
+    blocks = []
+    real = table_text._read_as_block
+    monkeypatch.setattr(table_text, "_read_as_block",
+                        lambda *args: blocks.append(args) or real(*args))
+    page, _, _ = row_of([("Remito sin tabla", False)], 14, random.Random(4))
+    assert table_text.read_text(page)[2] is None  # no table: the model tried, no block
+    assert blocks == []
+    monkeypatch.setattr(text_reader, "MODEL_PATH", tmp_path / "absent.onnx")
+    assert table_text.read_text(page)[2] is None
+    assert len(blocks) == 1
