@@ -47,6 +47,7 @@ from shared.ocr.strips import (
 from shared.ocr.tesseract import (
     DEFAULT_TIMEOUT,
     NUMERIC_CHARACTERS,
+    band_cuts,
     read_cells,
     read_regions,
     read_side_by_side,
@@ -460,12 +461,14 @@ def read_around_table(gray: np.ndarray, table_top: int | None, table_bottom: int
     sharpened: a blurred photo's digits often come out right the second time. The two
     parts (or two bands of the whole page) are read in parallel. None when there is
     nothing to read."""
-    height = gray.shape[0]
+    height, width = gray.shape[:2]
     if table_top is None or table_bottom is None:
-        words = read_words(sharpen(gray), psm=OCR_PSM, bands=OCR_BANDS, timeout=timeout)
-        return AroundTable(words, None, None)
-    top, bottom = max(0, table_top - 2), min(height, table_bottom)
-    regions = [Box(0, 0, gray.shape[1], top), Box(0, bottom, gray.shape[1], height - bottom)]
+        top = bottom = None
+        regions = [Box(0, upper, width, lower - upper)
+                   for upper, lower in itertools.pairwise(band_cuts(gray, OCR_BANDS))]
+    else:
+        top, bottom = max(0, table_top - 2), min(height, table_bottom)
+        regions = [Box(0, 0, width, top), Box(0, bottom, width, height - bottom)]
     regions = [r for r in regions if r.height >= 20]
     if not regions:
         return None

@@ -69,7 +69,7 @@ def read_words(
     """
     if image.size == 0:
         return []
-    cuts = _band_cuts(image, bands) if bands > 1 else [0, image.shape[0]]
+    cuts = band_cuts(image, bands) if bands > 1 else [0, image.shape[0]]
     spans = list(itertools.pairwise(cuts))
     if len(spans) == 1:
         return _read_band(image, lang, psm, timeout, origin, 0)
@@ -279,7 +279,7 @@ def even_shading(gray: np.ndarray) -> np.ndarray:
     return np.clip(evened, 0, 255).astype(np.uint8)
 
 
-def _band_cuts(image: np.ndarray, bands: int) -> list[int]:
+def band_cuts(image: np.ndarray, bands: int) -> list[int]:
     """Row indices that split the image into ``bands`` parts, each cut on a blank row."""
     height = image.shape[0]
     bands = max(1, min(bands, height // _MIN_BAND_HEIGHT))
