@@ -16,7 +16,9 @@ Figures: the QR read rate per group; per header field (cuit, type, point_of_sale
 date, total, cae) the share read right and the share read *wrong* (a value that is not
 the truth: worse than None) with and without the QR; line-item precision, recall and F1
 (a read line matches a true one when its description is at least 0.8 similar, rapidfuzz
-``ratio``, and its quantity and amount are equal); seconds per photo p50/p95. The
+``ratio``, and its quantity and amount are equal); seconds per photo p50/p95, the p95
+per page (a real PDF's pages are read in turn) and the same over all generated photos
+together. The
 **baseline** is plain Tesseract on the raw photo — ``pytesseract.image_to_data(photo,
 lang="spa")``, which is ``image_to_string`` with word boxes: no page finding, no
 clean-up, no QR — fed to the pipeline's own text parser (``group_rows``, ``read_lines``,
