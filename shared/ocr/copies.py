@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from rapidfuzz import fuzz
 
+from shared.ocr.fields import HeaderFields
 from shared.ocr.model import Box, ReadLine
 
 #: Grey levels two renders of one pixel may differ by (anti-aliasing, JPEG).
@@ -80,6 +81,20 @@ def repeated_lines(later: Sequence[ReadLine], earlier: Sequence[ReadLine], *,
             pairs.append((index, match))
     needed = REPEATED_SHARE * len(later) if same_invoice else len(later)
     return pairs if pairs and len(pairs) >= needed else None
+
+
+def same_invoice(a: HeaderFields, b: HeaderFields) -> bool:
+    """Both pages print the same invoice number (and no two different totals)."""
+    return all(getattr(a, name) is not None and getattr(a, name) == getattr(b, name)
+               for name in ("point_of_sale", "number")) and \
+        (a.total is None or b.total is None or a.total == b.total)
+
+
+def same_document(a: HeaderFields, b: HeaderFields) -> bool:
+    """No figure read on both pages tells two documents apart."""
+    return all(getattr(a, name) is None or getattr(b, name) is None
+               or getattr(a, name) == getattr(b, name)
+               for name in ("supplier_cuit", "afip_code", "point_of_sale", "number"))
 
 
 def better_read(line: ReadLine, other: ReadLine) -> ReadLine:

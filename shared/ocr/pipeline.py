@@ -146,7 +146,13 @@ def _read_all(pages: Sequence[np.ndarray], *, use_qr: bool, timeout: float
     """Each page's reading, and a warning for each page that is a copy of an earlier one
     (ORIGINAL, DUPLICADO…): a copy printed from the same file is not read at all, a
     photographed copy's lines are dropped, so that its goods are counted once."""
-    from shared.ocr.copies import better_read, repeated_lines, same_print
+    from shared.ocr.copies import (
+        better_read,
+        repeated_lines,
+        same_document,
+        same_invoice,
+        same_print,
+    )
     from shared.ocr.document import prepare_page
 
     seen: list[tuple[int, np.ndarray, PageRead]] = []  # page number, page, reading
@@ -161,8 +167,8 @@ def _read_all(pages: Sequence[np.ndarray], *, use_qr: bool, timeout: float
         read = _read_page(image, page, use_qr=use_qr, timeout=timeout)
         for earlier_number, _, earlier in seen:
             pairs = repeated_lines(read.lines, earlier.lines,
-                                   same_invoice=_same_invoice(read.header, earlier.header)) \
-                if _same_document(read.header, earlier.header) else None
+                                   same_invoice=same_invoice(read.header, earlier.header)) \
+                if same_document(read.header, earlier.header) else None
             if pairs is not None:
                 # a second reading of the same lines: keep the better read of each
                 for mine, theirs in pairs:
@@ -173,20 +179,6 @@ def _read_all(pages: Sequence[np.ndarray], *, use_qr: bool, timeout: float
                 break
         seen.append((number, page.gray, read))
     return [read for _, _, read in seen], copies
-
-
-def _same_invoice(a: HeaderFields, b: HeaderFields) -> bool:
-    """Both pages print the same invoice number (and no two different totals)."""
-    return all(getattr(a, name) is not None and getattr(a, name) == getattr(b, name)
-               for name in ("point_of_sale", "number")) and \
-        (a.total is None or b.total is None or a.total == b.total)
-
-
-def _same_document(a: HeaderFields, b: HeaderFields) -> bool:
-    """No figure read on both pages tells two documents apart."""
-    return all(getattr(a, name) is None or getattr(b, name) is None
-               or getattr(a, name) == getattr(b, name)
-               for name in ("supplier_cuit", "afip_code", "point_of_sale", "number"))
 
 
 def _read_page(image: np.ndarray, page: PreparedPage, *, use_qr: bool,

@@ -7,7 +7,15 @@ import cv2
 import numpy as np
 import pytest
 
-from shared.ocr.copies import better_read, changed_boxes, repeated_lines, same_print
+from shared.ocr.copies import (
+    better_read,
+    changed_boxes,
+    repeated_lines,
+    same_document,
+    same_invoice,
+    same_print,
+)
+from shared.ocr.fields import HeaderFields
 from shared.ocr.model import Box, ReadLine
 from shared.ocr.pipeline import read_pages
 from shared.ocr.synthetic import degrade, make_photo, render_invoice
@@ -101,6 +109,17 @@ def test_the_better_reading_of_a_line_is_kept():
     assert better_read(whole, partial) is whole
     surer = line("Envio", "1", "10.00", unit_price="10.00", confidence=90.0)
     assert better_read(surer, line("Envi0", "1", "10.00", unit_price="10.00")) is surer
+
+
+def test_pages_tell_documents_apart_only_by_figures_read_on_both():
+    first = HeaderFields(supplier_cuit="30500010912", point_of_sale=3, number=1234,
+                         total=Decimal("100.00"))
+    unread = HeaderFields(point_of_sale=3, number=1234)
+    assert same_document(unread, first) and same_invoice(unread, first)
+    assert not same_document(HeaderFields(number=1235), first)
+    assert not same_invoice(HeaderFields(number=1234), first)  # its point of sale unread
+    other_total = HeaderFields(point_of_sale=3, number=1234, total=Decimal("90.00"))
+    assert same_document(other_total, first) and not same_invoice(other_total, first)
 
 
 # --- through the pipeline -----------------------------------------------------------------
