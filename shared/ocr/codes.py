@@ -154,7 +154,7 @@ class _Found:
     def covers(self, region: Box) -> bool:
         """True when a decoded QR lies over most of ``region``."""
         return any(kind == "QRCode" and code.box is not None
-                   and _overlap(code.box, region) > 0.5 * _area(region)
+                   and code.box.shared_area(region) > 0.5 * _area(region)
                    for (kind, _), code in self.codes.items())
 
     def result(self, undecoded: list[Box]) -> CodeScan:
@@ -255,7 +255,7 @@ def _groups(finders: list[Box]) -> list[list[Box]]:
             similar = 0.6 <= finder.width / first.width <= 1.6
             near = (abs(_centre(first)[0] - _centre(finder)[0]) <= 26 * size
                     and abs(_centre(first)[1] - _centre(finder)[1]) <= 26 * size)
-            if similar and near and not any(_overlap(finder, other) for other in group):
+            if similar and near and not any(finder.shared_area(other) for other in group):
                 group.append(finder)
                 break
         else:
@@ -297,18 +297,12 @@ def _area(box: Box) -> int:
     return box.width * box.height
 
 
-def _overlap(a: Box, b: Box) -> int:
-    width = min(a.right, b.right) - max(a.left, b.left)
-    height = min(a.bottom, b.bottom) - max(a.top, b.top)
-    return max(width, 0) * max(height, 0)
-
-
 def _merge_boxes(boxes: list[Box]) -> list[Box]:
     """Join overlapping boxes, so one QR seen by several passes is one region."""
     merged: list[Box] = []
     for box in sorted(boxes, key=_area, reverse=True):
         for index, known in enumerate(merged):
-            if _overlap(known, box):
+            if known.shared_area(box):
                 merged[index] = known.union(box)
                 break
         else:

@@ -59,7 +59,7 @@ def same_print(page: np.ndarray, earlier: np.ndarray, keep_clear: Sequence[Box])
     boxes = changed_boxes(page, earlier)
     if boxes is None:
         return False
-    return not any(_overlaps(box, clear) for box in boxes for clear in keep_clear)
+    return not any(box.shared_area(clear) for box in boxes for clear in keep_clear)
 
 
 def repeated_lines(later: Sequence[ReadLine], earlier: Sequence[ReadLine], *,
@@ -122,7 +122,3 @@ def _same_line(line: ReadLine, other: ReadLine) -> bool:
         return False
     return fuzz.partial_ratio(line.description.lower(),
                               other.description.lower()) >= SAME_DESCRIPTION
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    return a.left < b.right and b.left < a.right and a.top < b.bottom and b.top < a.bottom

@@ -33,6 +33,12 @@ class Box:
     def bottom(self) -> int:
         return self.top + self.height
 
+    def shared_area(self, other: Box) -> int:
+        """The area the two boxes have in common (0 when they do not meet)."""
+        width = min(self.right, other.right) - max(self.left, other.left)
+        height = min(self.bottom, other.bottom) - max(self.top, other.top)
+        return max(width, 0) * max(height, 0)
+
     def union(self, other: Box) -> Box:
         left, top = min(self.left, other.left), min(self.top, other.top)
         right, bottom = max(self.right, other.right), max(self.bottom, other.bottom)
